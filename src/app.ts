@@ -1,0 +1,65 @@
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Deps } from './deps.js';
+import { AppError } from './errors.js';
+import { ProblemSchema } from './http/schemas.js';
+import { adminAuthPlugin } from './plugins/admin-auth.js';
+import { problemPlugin } from './plugins/problem.js';
+import { installValidation } from './plugins/validation.js';
+import { accountsRoutes } from './modules/accounts/accounts.routes.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { redisKey } from './redis.js';
+
+/**
+ * Builds the HTTP application over ready dependencies. It never listens and never starts queue consumers:
+ * src/server.ts listens, tests call app.inject.
+ */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const { config, services } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: true,
+    requestIdHeader: 'x-request-id',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  installValidation(app);
+  app.addSchema(ProblemSchema);
+
+  // Infrastructure first: error shape, docs, rate limiting, authentication.
+  await app.register(problemPlugin);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'oa-platform',
+        version: '0.1.0',
+        description: 'Admin API for WeChat-style official accounts. Errors are application/problem+json with a stable `code`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: redisKey(config.redisPrefix, 'rate-limit', ''),
+    skipOnError: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `Rate limit of ${context.max} requests per ${context.after} exceeded`, {
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+  await app.register(adminAuthPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, accounts: services.accounts });
+
+  // Then the modules.
+  await app.register(healthRoutes, { db: deps.database.db, redis: deps.redis });
+  await app.register(authRoutes, { auth: services.auth, rateLimitPerMinute: config.login.rateLimitPerMinute });
+  await app.register(accountsRoutes, { accounts: services.accounts, quota: services.quota });
+
+  return app;
+}

@@ -1,0 +1,3 @@
+export * from './users.js';
+export * from './accounts.js';
+export * from './quota.js';

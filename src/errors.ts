@@ -1,0 +1,54 @@
+/**
+ * Errors the services raise. Each carries a stable code and no HTTP status: the admin API maps codes to
+ * problem+json statuses (plugins/problem.ts), the WeChat-compatible API maps them to errcode/errmsg.
+ */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'MALFORMED_REQUEST',
+  'UNAUTHORIZED',
+  'TOKEN_EXPIRED',
+  'INVALID_CREDENTIALS',
+  'TOO_MANY_LOGIN_ATTEMPTS',
+  'RATE_LIMITED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'ACCOUNT_NOT_FOUND',
+  'USER_NOT_FOUND',
+  'EMAIL_TAKEN',
+  'ACCOUNT_TYPE_LOCKED',
+  'LAST_OWNER',
+  'QUOTA_EXHAUSTED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra machine-readable facts for the client (e.g. resetsAt for QUOTA_EXHAUSTED). */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** PostgreSQL SQLSTATE of an error raised by pg, if any. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause ? sqlState(cause) : undefined;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlState(error) === '23505';
+}

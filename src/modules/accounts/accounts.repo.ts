@@ -1,0 +1,106 @@
+import { and, asc, count, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { accountMembers, accounts, users } from '../../db/schema/index.js';
+
+export type AccountRow = typeof accounts.$inferSelect;
+export type MemberRole = (typeof accountMembers.$inferSelect)['role'];
+export type AccountType = AccountRow['type'];
+
+export async function insertAccount(
+  db: Executor,
+  account: { name: string; appid: string; originalId: string; appsecretHash: string; createdBy: number },
+): Promise<AccountRow> {
+  const [row] = await db.insert(accounts).values(account).returning();
+  return row!;
+}
+
+export async function findAccount(db: Executor, accountId: number): Promise<AccountRow | undefined> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  return row;
+}
+
+export async function findAccountByAppid(db: Executor, appid: string): Promise<AccountRow | undefined> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.appid, appid)).limit(1);
+  return row;
+}
+
+/** The account together with the user's role in it; undefined when either is missing. */
+export async function findMembership(
+  db: Executor,
+  accountId: number,
+  userId: number,
+): Promise<{ account: AccountRow; role: MemberRole } | undefined> {
+  const [row] = await db
+    .select({ account: accounts, role: accountMembers.role })
+    .from(accountMembers)
+    .innerJoin(accounts, eq(accounts.id, accountMembers.accountId))
+    .where(and(eq(accountMembers.accountId, accountId), eq(accountMembers.userId, userId)))
+    .limit(1);
+  return row;
+}
+
+export async function listAccountsOfUser(db: Executor, userId: number): Promise<Array<{ account: AccountRow; role: MemberRole }>> {
+  return db
+    .select({ account: accounts, role: accountMembers.role })
+    .from(accountMembers)
+    .innerJoin(accounts, eq(accounts.id, accountMembers.accountId))
+    .where(eq(accountMembers.userId, userId))
+    .orderBy(asc(accounts.id));
+}
+
+/**
+ * Makes the one-time type choice. Only an unlocked account matches, so of two racing choices the second finds
+ * nothing to update; the trigger from migration 0001 backs this for writers that bypass this function.
+ */
+export async function lockAccountType(db: Executor, accountId: number, type: AccountType): Promise<AccountRow | undefined> {
+  const [row] = await db
+    .update(accounts)
+    .set({ type, typeLocked: true })
+    .where(and(eq(accounts.id, accountId), eq(accounts.typeLocked, false)))
+    .returning();
+  return row;
+}
+
+export async function updateAppsecretHash(db: Executor, accountId: number, appsecretHash: string, rotatedAt: Date): Promise<void> {
+  await db.update(accounts).set({ appsecretHash, secretRotatedAt: rotatedAt }).where(eq(accounts.id, accountId));
+}
+
+export async function upsertMember(db: Executor, accountId: number, userId: number, role: MemberRole): Promise<{ created: boolean }> {
+  const result = await db.execute<{ created: boolean }>(sql`
+    INSERT INTO account_members (account_id, user_id, role) VALUES (${accountId}, ${userId}, ${role})
+    ON CONFLICT (account_id, user_id) DO UPDATE SET role = EXCLUDED.role
+    RETURNING (xmax = 0) AS created`);
+  return { created: result.rows[0]!.created };
+}
+
+export async function listMembers(db: Executor, accountId: number) {
+  return db
+    .select({ userId: users.id, email: users.email, role: accountMembers.role, addedAt: accountMembers.createdAt })
+    .from(accountMembers)
+    .innerJoin(users, eq(users.id, accountMembers.userId))
+    .where(eq(accountMembers.accountId, accountId))
+    .orderBy(asc(accountMembers.createdAt), asc(users.id));
+}
+
+export async function deleteMember(db: Executor, accountId: number, userId: number): Promise<boolean> {
+  const deleted = await db
+    .delete(accountMembers)
+    .where(and(eq(accountMembers.accountId, accountId), eq(accountMembers.userId, userId)))
+    .returning({ userId: accountMembers.userId });
+  return deleted.length > 0;
+}
+
+/** Locks the account's owner rows and counts them, so two concurrent demotions cannot remove the last owner. */
+export async function countOwnersForUpdate(db: Executor, accountId: number): Promise<number> {
+  const owners = await db
+    .select({ userId: accountMembers.userId })
+    .from(accountMembers)
+    .where(and(eq(accountMembers.accountId, accountId), eq(accountMembers.role, 'owner')))
+    .for('update');
+  return owners.length;
+}
+
+export async function countAccounts(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(accounts);
+  return row?.n ?? 0;
+}

@@ -1,0 +1,152 @@
+import type { Clock } from '../../clock.js';
+import type { Database } from '../../db/client.js';
+import { AppError, isUniqueViolation } from '../../errors.js';
+import { findUserByEmail } from '../users/users.repo.js';
+import { normaliseEmail } from '../auth/auth.service.js';
+import {
+  countOwnersForUpdate,
+  deleteMember,
+  findMembership,
+  insertAccount,
+  listAccountsOfUser,
+  listMembers,
+  lockAccountType,
+  updateAppsecretHash,
+  upsertMember,
+  type AccountRow,
+  type AccountType,
+  type MemberRole,
+} from './accounts.repo.js';
+import { hashAppsecret, newAppid, newAppsecret, newOriginalId } from './credentials.js';
+import { roleAllows, type Permission } from './permissions.js';
+
+export interface AccountView {
+  id: number;
+  name: string;
+  appid: string;
+  originalId: string;
+  type: AccountType;
+  typeLocked: boolean;
+  broadcastSpeed: number | null;
+  role: MemberRole;
+  createdAt: Date;
+}
+
+export interface AccountAccess {
+  account: AccountRow;
+  role: MemberRole;
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>;
+
+export function toAccountView(account: AccountRow, role: MemberRole): AccountView {
+  return {
+    id: account.id,
+    name: account.name,
+    appid: account.appid,
+    originalId: account.originalId,
+    type: account.type,
+    typeLocked: account.typeLocked,
+    broadcastSpeed: account.broadcastSpeed,
+    role,
+    createdAt: account.createdAt,
+  };
+}
+
+const MAX_CREDENTIAL_ATTEMPTS = 3;
+
+export function createAccountsService(deps: { db: Database; clock: Clock }) {
+  const { db } = deps;
+
+  return {
+    /**
+     * The one check every account-scoped route goes through: a non-member learns nothing (404, as if the account
+     * did not exist), a member without the permission gets 403.
+     */
+    async authorize(userId: number, accountId: number, permission: Permission): Promise<AccountAccess> {
+      const access = await findMembership(db, accountId, userId);
+      if (!access) throw new AppError('ACCOUNT_NOT_FOUND', `Account ${accountId} was not found`);
+      if (!roleAllows(access.role, permission)) {
+        throw new AppError('FORBIDDEN', `The ${access.role} role may not do this on account ${accountId}`, { permission });
+      }
+      return access;
+    },
+
+    /** Creates an account owned by its creator; the AppSecret is returned here once and never again. */
+    async create(ownerId: number, input: { name: string }) {
+      for (let attempt = 1; ; attempt++) {
+        const appsecret = newAppsecret();
+        try {
+          const account = await db.transaction(async (tx) => {
+            const row = await insertAccount(tx, {
+              name: input.name.trim(),
+              appid: newAppid(),
+              originalId: newOriginalId(),
+              appsecretHash: hashAppsecret(appsecret),
+              createdBy: ownerId,
+            });
+            await upsertMember(tx, row.id, ownerId, 'owner');
+            return row;
+          });
+          return { ...toAccountView(account, 'owner'), appsecret };
+        } catch (error) {
+          // 64 random bits make a clash of generated ids improbable, not impossible: draw again.
+          if (isUniqueViolation(error) && attempt < MAX_CREDENTIAL_ATTEMPTS) continue;
+          throw error;
+        }
+      }
+    },
+
+    async list(userId: number): Promise<AccountView[]> {
+      const rows = await listAccountsOfUser(db, userId);
+      return rows.map(({ account, role }) => toAccountView(account, role));
+    },
+
+    async chooseType(access: AccountAccess, type: AccountType): Promise<AccountView> {
+      const updated = await lockAccountType(db, access.account.id, type);
+      if (!updated) {
+        throw new AppError('ACCOUNT_TYPE_LOCKED', `The account has already chosen to be a ${access.account.type} account; the choice is final`, {
+          type: access.account.type,
+        });
+      }
+      return toAccountView(updated, access.role);
+    },
+
+    async resetSecret(access: AccountAccess): Promise<{ appid: string; appsecret: string }> {
+      const appsecret = newAppsecret();
+      await updateAppsecretHash(db, access.account.id, hashAppsecret(appsecret), deps.clock.now());
+      return { appid: access.account.appid, appsecret };
+    },
+
+    async listMembers(accountId: number) {
+      return listMembers(db, accountId);
+    },
+
+    /** Adds a registered user to the account, or changes their role. The last owner cannot be demoted. */
+    async setMember(accountId: number, input: { email: string; role: MemberRole }) {
+      const user = await findUserByEmail(db, normaliseEmail(input.email));
+      if (!user) throw new AppError('USER_NOT_FOUND', 'No registered user has this email; they must register first');
+      return db.transaction(async (tx) => {
+        if (input.role !== 'owner') {
+          const owners = await countOwnersForUpdate(tx, accountId);
+          const current = await findMembership(tx, accountId, user.id);
+          if (current?.role === 'owner' && owners <= 1) {
+            throw new AppError('LAST_OWNER', 'An account must keep at least one owner');
+          }
+        }
+        const { created } = await upsertMember(tx, accountId, user.id, input.role);
+        return { created, member: { userId: user.id, email: user.email, role: input.role } };
+      });
+    },
+
+    async removeMember(accountId: number, userId: number): Promise<void> {
+      await db.transaction(async (tx) => {
+        const owners = await countOwnersForUpdate(tx, accountId);
+        const current = await findMembership(tx, accountId, userId);
+        if (!current) throw new AppError('USER_NOT_FOUND', `User ${userId} is not a member of this account`);
+        if (current.role === 'owner' && owners <= 1) throw new AppError('LAST_OWNER', 'An account must keep at least one owner');
+        await deleteMember(tx, accountId, userId);
+      });
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, isAppError, type ErrorCode } from '../errors.js';
+
+/** HTTP status of each service error code on the admin API. */
+export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  TOKEN_EXPIRED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ACCOUNT_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  ACCOUNT_TYPE_LOCKED: 409,
+  LAST_OWNER: 409,
+  QUOTA_EXHAUSTED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_LOGIN_ATTEMPTS: 429,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+};
+
+const TITLE_OF: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'The request is not valid',
+  MALFORMED_REQUEST: 'The request could not be parsed',
+  UNAUTHORIZED: 'Authentication is required',
+  TOKEN_EXPIRED: 'The token has expired',
+  INVALID_CREDENTIALS: 'Invalid credentials',
+  FORBIDDEN: 'Not allowed',
+  NOT_FOUND: 'Not found',
+  ACCOUNT_NOT_FOUND: 'Account not found',
+  USER_NOT_FOUND: 'User not found',
+  EMAIL_TAKEN: 'Email already registered',
+  ACCOUNT_TYPE_LOCKED: 'The account type is already chosen',
+  LAST_OWNER: 'The last owner cannot leave',
+  QUOTA_EXHAUSTED: 'The posting quota is used up',
+  PAYLOAD_TOO_LARGE: 'The request body is too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported content type',
+  TOO_MANY_LOGIN_ATTEMPTS: 'Too many login attempts',
+  RATE_LIMITED: 'Too many requests',
+  INTERNAL: 'Internal error',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  instance: string;
+  [extra: string]: unknown;
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: AppError): FastifyReply {
+  const status = HTTP_STATUS_OF[error.code];
+  const problem: Problem = {
+    ...error.details,
+    type: `urn:oa-platform:problem:${error.code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLE_OF[error.code],
+    status,
+    code: error.code,
+    detail: error.message,
+    instance: request.url.split('?')[0] ?? request.url,
+  };
+  if (typeof error.details.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
+  return reply.code(status).type('application/problem+json; charset=utf-8').send(problem);
+}
+
+/** Translates Fastify's own errors (validation, body parsing, limits) into service error codes. */
+export function toAppError(error: FastifyError): AppError {
+  if (isAppError(error)) return error;
+  if (error.validation) {
+    const errors = error.validation.map((issue) => ({
+      in: error.validationContext ?? 'request',
+      path: issue.instancePath || '/',
+      message: issue.message ?? 'is invalid',
+      ...(issue.keyword === 'additionalProperties'
+        ? { field: (issue.params as { additionalProperty?: string }).additionalProperty }
+        : {}),
+    }));
+    const first = errors[0];
+    const where = first ? `${first.in}${first.path === '/' ? '' : first.path}` : 'request';
+    return new AppError('VALIDATION_FAILED', `${where} ${first?.message ?? 'is invalid'}${first && 'field' in first ? `: '${first.field}'` : ''}`, { errors });
+  }
+  switch (error.statusCode) {
+    case 413:
+      return new AppError('PAYLOAD_TOO_LARGE', error.message);
+    case 415:
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', error.message);
+    case 404:
+      return new AppError('NOT_FOUND', error.message);
+    case 429:
+      return new AppError('RATE_LIMITED', error.message);
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new AppError('MALFORMED_REQUEST', error.message);
+  return new AppError('INTERNAL', 'An unexpected error occurred');
+}
+
+/** Every error on the admin API leaves as application/problem+json with a stable `code`. */
+export const problemPlugin = fp(async function problemPlugin(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, request, appError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+});
