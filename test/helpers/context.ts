@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createDeps, type Deps } from '../../src/deps.js';
+import { deleteKeysWithPrefix } from '../../src/redis.js';
+import { TestClock } from './clock.js';
+import { createDatabaseFromTemplate, dropDatabase, testRedisUrl, testServerUrl } from './databases.js';
+
+export interface TestContext {
+  app: FastifyInstance;
+  deps: Deps;
+  config: Config;
+  clock: TestClock;
+  databaseUrl: string;
+  redisPrefix: string;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that give the calling test file a database of its own (cloned from the
+ * run's migrated template), a Redis prefix of its own, and the real app built over them. Returns an object whose
+ * fields are filled in by the time the tests run.
+ */
+export function useTestContext(env: Record<string, string> = {}): TestContext {
+  const context = {} as TestContext;
+  const suffix = randomBytes(4).toString('hex');
+  const databaseName = `${inject('runId')}_${suffix}`;
+
+  beforeAll(async () => {
+    await createDatabaseFromTemplate(databaseName, inject('templateDatabase'));
+    context.databaseUrl = testServerUrl(databaseName);
+    context.redisPrefix = `${inject('runId')}_${suffix}`;
+    context.config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: context.databaseUrl,
+      DATABASE_POOL_MAX: '60',
+      REDIS_URL: testRedisUrl(),
+      REDIS_PREFIX: context.redisPrefix,
+      JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
+      ...env,
+    });
+    context.clock = new TestClock();
+    context.deps = await createDeps(context.config, { role: 'test', clock: context.clock });
+    context.app = await buildApp(context.deps);
+    await context.app.ready();
+  });
+
+  afterAll(async () => {
+    await context.app?.close();
+    if (context.deps) {
+      await deleteKeysWithPrefix(context.deps.redis, context.redisPrefix);
+      await context.deps.close();
+    }
+    await dropDatabase(databaseName);
+  });
+
+  return context;
+}

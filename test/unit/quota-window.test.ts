@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { quotaWindow } from '../../src/modules/accounts/quota-window.js';
+
+const iso = (window: { start: Date; end: Date }) => [window.start.toISOString(), window.end.toISOString()];
+
+describe('quotaWindow in Asia/Shanghai', () => {
+  const tz = 'Asia/Shanghai';
+
+  it('a day runs from 16:00 UTC to 16:00 UTC (midnight to midnight CST)', () => {
+    expect(iso(quotaWindow(new Date('2026-11-21T15:59:59.999Z'), 'day', tz))).toEqual(['2026-11-20T16:00:00.000Z', '2026-11-21T16:00:00.000Z']);
+    expect(iso(quotaWindow(new Date('2026-11-21T16:00:00.000Z'), 'day', tz))).toEqual(['2026-11-21T16:00:00.000Z', '2026-11-22T16:00:00.000Z']);
+  });
+
+  it('a month starts at CST midnight on the 1st, even when UTC is still in the previous month', () => {
+    expect(iso(quotaWindow(new Date('2026-11-30T16:00:00Z'), 'month', tz))).toEqual(['2026-11-30T16:00:00.000Z', '2026-12-31T16:00:00.000Z']);
+    expect(iso(quotaWindow(new Date('2026-11-30T15:59:59Z'), 'month', tz))).toEqual(['2026-10-31T16:00:00.000Z', '2026-11-30T16:00:00.000Z']);
+  });
+
+  it('rolls over the year and handles February of a leap year', () => {
+    expect(iso(quotaWindow(new Date('2026-12-31T16:00:00Z'), 'month', tz))).toEqual(['2026-12-31T16:00:00.000Z', '2027-01-31T16:00:00.000Z']);
+    expect(iso(quotaWindow(new Date('2028-02-10T00:00:00Z'), 'month', tz))).toEqual(['2028-01-31T16:00:00.000Z', '2028-02-29T16:00:00.000Z']);
+  });
+});
+
+describe('quotaWindow in a zone with daylight saving', () => {
+  const tz = 'America/New_York';
+
+  it('a spring-forward day is 23 hours long and a fall-back day 25', () => {
+    const spring = quotaWindow(new Date('2026-03-08T12:00:00Z'), 'day', tz);
+    expect(iso(spring)).toEqual(['2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z']);
+    const fall = quotaWindow(new Date('2026-11-01T12:00:00Z'), 'day', tz);
+    expect(fall.end.getTime() - fall.start.getTime()).toBe(25 * 3600_000);
+  });
+});
