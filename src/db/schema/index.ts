@@ -1,3 +1,4 @@
 export * from './users.js';
 export * from './accounts.js';
 export * from './quota.js';
+export * from './followers.js';
