@@ -6,10 +6,13 @@ import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { ProblemSchema } from './http/schemas.js';
 import { adminAuthPlugin } from './plugins/admin-auth.js';
+import { clientAuthPlugin } from './plugins/client-auth.js';
 import { problemPlugin } from './plugins/problem.js';
 import { installValidation } from './plugins/validation.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { clientRoutes } from './modules/client/client.routes.js';
+import { followersRoutes } from './modules/followers/followers.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { redisKey } from './redis.js';
 
@@ -40,7 +43,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         version: '0.1.0',
         description: 'Admin API for WeChat-style official accounts. Errors are application/problem+json with a stable `code`.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'admin token from /v1/auth/login' },
+          clientBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'WeChat user token from /client/v1/users' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -55,11 +63,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       }),
   });
   await app.register(adminAuthPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, accounts: services.accounts });
+  await app.register(clientAuthPlugin, { jwtSecret: config.jwtSecret, expiresIn: config.clientTokenExpiresIn });
 
   // Then the modules.
   await app.register(healthRoutes, { db: deps.database.db, redis: deps.redis });
   await app.register(authRoutes, { auth: services.auth, rateLimitPerMinute: config.login.rateLimitPerMinute });
   await app.register(accountsRoutes, { accounts: services.accounts, quota: services.quota });
+  await app.register(followersRoutes, { followers: services.followers });
+  await app.register(clientRoutes, { client: services.client });
 
   return app;
 }

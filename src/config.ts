@@ -19,6 +19,7 @@ const ConfigSchema = Type.Object({
 
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_EXPIRES_IN: Type.String({ default: '1h', pattern: '^[0-9]+[smhd]$' }),
+  CLIENT_TOKEN_EXPIRES_IN: Type.String({ default: '30d', pattern: '^[0-9]+[smhd]$' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024, maximum: 104_857_600 }),
 
   LOGIN_MAX_FAILURES: Type.Integer({ default: 5, minimum: 1 }),
@@ -43,6 +44,7 @@ export interface Config {
   redisPrefix: string;
   jwtSecret: string;
   jwtExpiresIn: string;
+  clientTokenExpiresIn: string;
   bodyLimitBytes: number;
   login: { maxFailures: number; lockoutSeconds: number; rateLimitPerMinute: number };
   quotaTimeZone: string;
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: raw.REDIS_PREFIX,
     jwtSecret: raw.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
     jwtExpiresIn: raw.JWT_EXPIRES_IN,
+    clientTokenExpiresIn: raw.CLIENT_TOKEN_EXPIRES_IN,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     login: {
       maxFailures: raw.LOGIN_MAX_FAILURES,

@@ -6,6 +6,8 @@ import { createDatabase, type DatabaseHandle } from './db/client.js';
 import { createAccountsService, type AccountsService } from './modules/accounts/accounts.service.js';
 import { createQuotaService, type QuotaService } from './modules/accounts/quota.service.js';
 import { createAuthService, type AuthService } from './modules/auth/auth.service.js';
+import { createClientService, type ClientService } from './modules/client/client.service.js';
+import { createFollowersService, type FollowersService } from './modules/followers/followers.service.js';
 import { createRedis } from './redis.js';
 
 /**
@@ -23,6 +25,8 @@ export interface Deps {
     auth: AuthService;
     accounts: AccountsService;
     quota: QuotaService;
+    followers: FollowersService;
+    client: ClientService;
   };
   close(): Promise<void>;
 }
@@ -57,6 +61,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     }),
     accounts: createAccountsService({ db, clock }),
     quota: createQuotaService({ db, clock, timeZone: config.quotaTimeZone }),
+    followers: createFollowersService({ db, clock }),
+    client: createClientService({ db, clock }),
   };
 
   return {

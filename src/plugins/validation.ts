@@ -14,6 +14,7 @@ function createAjv(coerceTypes: AjvOptions['coerceTypes']): Ajv {
     removeAdditional: false,
     allErrors: true,
     strict: false,
+    discriminator: true,
   });
   addFormats.default(ajv);
   return ajv;

@@ -39,6 +39,8 @@ export function useTestContext(env: Record<string, string> = {}): TestContext {
       REDIS_URL: testRedisUrl(),
       REDIS_PREFIX: context.redisPrefix,
       JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
+      // Tests register many admins from one address; the rate-limit test sets its own, lower limit.
+      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       ...env,
     });
     context.clock = new TestClock();

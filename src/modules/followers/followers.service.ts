@@ -1,0 +1,169 @@
+import type { Clock } from '../../clock.js';
+import type { Database } from '../../db/client.js';
+import { AppError, isUniqueViolation } from '../../errors.js';
+import { decodeCursor, page } from '../../http/cursor.js';
+import {
+  findFollowerByOpenid,
+  listBlacklist,
+  listFollowers,
+  lockFollowersByOpenid,
+  setBlacklisted,
+  updateRemark,
+  type FollowerRecord,
+} from './followers.repo.js';
+import {
+  addTagMembers,
+  countTags,
+  countTagsOfFollowers,
+  deleteTag,
+  findTag,
+  insertTag,
+  listTags,
+  lockAccountTags,
+  removeTagMembers,
+  renameTag,
+} from './tags.repo.js';
+import { FOLLOWER_LIMITS } from './wechat-constants.js';
+
+export type FollowersService = ReturnType<typeof createFollowersService>;
+
+/** A follower as the admin API shows it: WeChat's user/info fields, in camelCase. */
+export function toFollowerView(record: FollowerRecord) {
+  return {
+    subscribe: record.subscribed ? 1 : 0,
+    openid: record.openid,
+    nickname: record.nickname,
+    sex: record.gender,
+    language: record.language,
+    city: record.city,
+    province: record.province,
+    country: record.country,
+    subscribeTime: Math.floor(record.subscribedAt.getTime() / 1000),
+    unionid: record.unionid,
+    remark: record.remark,
+    tagidList: record.tagIds,
+    subscribeScene: record.subscribeScene,
+    qrScene: record.qrScene ?? 0,
+    qrSceneStr: record.qrSceneStr ?? '',
+    blacklisted: record.blacklisted,
+  };
+}
+
+function dedupe(openids: string[]): string[] {
+  return [...new Set(openids)];
+}
+
+export function createFollowersService(deps: { db: Database; clock: Clock }) {
+  const { db } = deps;
+
+  /** Resolves openids to this account's followers, refusing the whole batch if any is unknown (WeChat's 40003). */
+  async function lockKnownFollowers(tx: Parameters<Parameters<Database['transaction']>[0]>[0], accountId: number, openids: string[]) {
+    const wanted = dedupe(openids);
+    const found = await lockFollowersByOpenid(tx, accountId, wanted);
+    if (found.length !== wanted.length) {
+      const known = new Set(found.map((f) => f.openid));
+      const invalid = wanted.filter((openid) => !known.has(openid));
+      throw new AppError('INVALID_OPENIDS', `${invalid.length} openid(s) do not belong to followers of this account`, { invalidOpenids: invalid });
+    }
+    return found;
+  }
+
+  async function requireTag(accountId: number, tagId: number) {
+    const tag = await findTag(db, accountId, tagId);
+    if (!tag) throw new AppError('TAG_NOT_FOUND', `Tag ${tagId} does not exist on this account`);
+    return tag;
+  }
+
+  return {
+    async list(accountId: number, query: { cursor?: string; limit: number; tagId?: number }) {
+      if (query.tagId !== undefined) await requireTag(accountId, query.tagId);
+      const rows = await listFollowers(db, accountId, { afterId: decodeCursor(query.cursor), limit: query.limit + 1, tagId: query.tagId });
+      const { items, nextCursor } = page(rows, query.limit, (row) => row.id);
+      return { items: items.map(toFollowerView), nextCursor };
+    },
+
+    async get(accountId: number, openid: string) {
+      const record = await findFollowerByOpenid(db, accountId, openid);
+      if (!record) throw new AppError('FOLLOWER_NOT_FOUND', `No follower of this account has openid ${openid}`);
+      return toFollowerView(record);
+    },
+
+    async setRemark(accountId: number, openid: string, remark: string) {
+      if (!(await updateRemark(db, accountId, openid, remark))) {
+        throw new AppError('FOLLOWER_NOT_FOUND', `No follower of this account has openid ${openid}`);
+      }
+      return this.get(accountId, openid);
+    },
+
+    listTags: (accountId: number) => listTags(db, accountId),
+
+    async createTag(accountId: number, name: string) {
+      try {
+        return await db.transaction(async (tx) => {
+          await lockAccountTags(tx, accountId);
+          if ((await countTags(tx, accountId)) >= FOLLOWER_LIMITS.tagsPerAccount) {
+            throw new AppError('TAG_LIMIT_REACHED', `An account may have at most ${FOLLOWER_LIMITS.tagsPerAccount} tags`);
+          }
+          return insertTag(tx, accountId, name);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new AppError('TAG_NAME_TAKEN', `The account already has a tag named "${name}"`);
+        throw error;
+      }
+    },
+
+    async renameTag(accountId: number, tagId: number, name: string) {
+      try {
+        if (!(await renameTag(db, accountId, tagId, name))) throw new AppError('TAG_NOT_FOUND', `Tag ${tagId} does not exist on this account`);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new AppError('TAG_NAME_TAKEN', `The account already has a tag named "${name}"`);
+        throw error;
+      }
+      return requireTag(accountId, tagId);
+    },
+
+    async deleteTag(accountId: number, tagId: number) {
+      const tag = await requireTag(accountId, tagId);
+      if (tag.count > FOLLOWER_LIMITS.maxFollowersOfDeletableTag) {
+        throw new AppError('TAG_TOO_LARGE_TO_DELETE', `A tag with more than ${FOLLOWER_LIMITS.maxFollowersOfDeletableTag} followers cannot be deleted; untag them first`);
+      }
+      await deleteTag(db, accountId, tagId);
+    },
+
+    /** Tags up to 50 followers at once, all or none; no follower may end up with more than 20 tags. */
+    async tagFollowers(accountId: number, tagId: number, openids: string[]) {
+      await requireTag(accountId, tagId);
+      return db.transaction(async (tx) => {
+        const followers = await lockKnownFollowers(tx, accountId, openids);
+        const counts = await countTagsOfFollowers(tx, followers.map((f) => f.id), tagId);
+        const full = followers.filter((f) => (counts.get(f.id) ?? 0) >= FOLLOWER_LIMITS.tagsPerFollower).map((f) => f.openid);
+        if (full.length > 0) {
+          throw new AppError('FOLLOWER_TAG_LIMIT_REACHED', `${full.length} follower(s) already carry ${FOLLOWER_LIMITS.tagsPerFollower} tags`, { openids: full });
+        }
+        return { tagged: await addTagMembers(tx, tagId, followers.map((f) => f.id)) };
+      });
+    },
+
+    async untagFollowers(accountId: number, tagId: number, openids: string[]) {
+      await requireTag(accountId, tagId);
+      return db.transaction(async (tx) => {
+        const followers = await lockKnownFollowers(tx, accountId, openids);
+        return { untagged: await removeTagMembers(tx, tagId, followers.map((f) => f.id)) };
+      });
+    },
+
+    async setBlacklist(accountId: number, openids: string[], blacklisted: boolean) {
+      return db.transaction(async (tx) => {
+        const followers = await lockKnownFollowers(tx, accountId, openids);
+        const changed = await setBlacklisted(tx, accountId, followers.map((f) => f.id), blacklisted, deps.clock.now());
+        return { changed };
+      });
+    },
+
+    async listBlacklist(accountId: number, query: { cursor?: string; limit: number }) {
+      const rows = await listBlacklist(db, accountId, { afterId: decodeCursor(query.cursor), limit: query.limit + 1 });
+      const { items, nextCursor } = page(rows, query.limit, (row) => row.id);
+      return { items: items.map(({ openid, blacklistedAt }) => ({ openid, blacklistedAt })), nextCursor };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+
+export interface TagRecord {
+  id: number;
+  name: string;
+  count: number;
+}
+
+/** Serialises tag creation per account, so the per-account tag limit holds under concurrent requests. */
+export async function lockAccountTags(db: Executor, accountId: number): Promise<void> {
+  await db.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`);
+}
+
+export async function countTags(db: Executor, accountId: number): Promise<number> {
+  const result = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM tags WHERE account_id = ${accountId}`);
+  return result.rows[0]!.n;
+}
+
+export async function insertTag(db: Executor, accountId: number, name: string): Promise<TagRecord> {
+  const result = await db.execute<{ id: number; name: string }>(sql`
+    INSERT INTO tags (account_id, name) VALUES (${accountId}, ${name}) RETURNING id, name`);
+  return { ...result.rows[0]!, count: 0 };
+}
+
+/** Tags with the number of current followers carrying each. */
+export async function listTags(db: Executor, accountId: number): Promise<TagRecord[]> {
+  const result = await db.execute<{ id: number; name: string; count: number }>(sql`
+    SELECT t.id, t.name,
+           (SELECT count(*)::int FROM follower_tags ft JOIN followers f ON f.id = ft.follower_id
+            WHERE ft.tag_id = t.id AND f.subscribed) AS count
+    FROM tags t WHERE t.account_id = ${accountId} ORDER BY t.id`);
+  return result.rows;
+}
+
+export async function findTag(db: Executor, accountId: number, tagId: number): Promise<TagRecord | undefined> {
+  const result = await db.execute<{ id: number; name: string; count: number }>(sql`
+    SELECT t.id, t.name,
+           (SELECT count(*)::int FROM follower_tags ft JOIN followers f ON f.id = ft.follower_id
+            WHERE ft.tag_id = t.id AND f.subscribed) AS count
+    FROM tags t WHERE t.account_id = ${accountId} AND t.id = ${tagId}`);
+  return result.rows[0];
+}
+
+export async function renameTag(db: Executor, accountId: number, tagId: number, name: string): Promise<boolean> {
+  const result = await db.execute(sql`UPDATE tags SET name = ${name} WHERE account_id = ${accountId} AND id = ${tagId}`);
+  return (result.rowCount ?? 0) > 0;
+}
+
+export async function deleteTag(db: Executor, accountId: number, tagId: number): Promise<boolean> {
+  const result = await db.execute(sql`DELETE FROM tags WHERE account_id = ${accountId} AND id = ${tagId}`);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Number of tags each follower carries, leaving out `exceptTagId` (which tagging again would not add). */
+export async function countTagsOfFollowers(db: Executor, followerIds: number[], exceptTagId: number): Promise<Map<number, number>> {
+  const result = await db.execute<{ follower_id: number; n: number }>(sql`
+    SELECT follower_id, count(*)::int AS n FROM follower_tags
+    WHERE follower_id = ANY(${sql.param(followerIds)}::bigint[]) AND tag_id <> ${exceptTagId}
+    GROUP BY follower_id`);
+  return new Map(result.rows.map((row) => [row.follower_id, row.n]));
+}
+
+export async function addTagMembers(db: Executor, tagId: number, followerIds: number[]): Promise<number> {
+  const result = await db.execute(sql`
+    INSERT INTO follower_tags (tag_id, follower_id)
+    SELECT ${tagId}, unnest(${sql.param(followerIds)}::bigint[])
+    ON CONFLICT DO NOTHING`);
+  return result.rowCount ?? 0;
+}
+
+export async function removeTagMembers(db: Executor, tagId: number, followerIds: number[]): Promise<number> {
+  const result = await db.execute(sql`
+    DELETE FROM follower_tags WHERE tag_id = ${tagId} AND follower_id = ANY(${sql.param(followerIds)}::bigint[])`);
+  return result.rowCount ?? 0;
+}
