@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig, type Config } from '../src/config.js';
+import { quoteIdentifier, runMigrations } from '../src/db/migrate.js';
+import { createDeps, type Deps } from '../src/deps.js';
+import { deleteKeysWithPrefix } from '../src/redis.js';
+
+/**
+ * Shared by the benchmarks: a throw-away database and Redis prefix per run (never the developer's own), and the
+ * one JSON line every benchmark ends with.
+ */
+export interface BenchEnvironment {
+  config: Config;
+  deps: Deps;
+  databaseUrl: string;
+  cleanup(): Promise<void>;
+}
+
+export function benchServerUrl(database: string): string {
+  const url = new URL(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function createBenchEnvironment(name: string, env: Record<string, string> = {}): Promise<BenchEnvironment> {
+  const id = `oa_bench_${name}_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = benchServerUrl(id);
+  await runMigrations(databaseUrl);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: '20',
+    REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: id,
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+    ...env,
+  });
+  const deps = await createDeps(config, { role: 'cli' });
+  return {
+    config,
+    deps,
+    databaseUrl,
+    async cleanup() {
+      await deleteKeysWithPrefix(deps.redis, id);
+      await deps.close();
+      const admin = new pg.Client({ connectionString: benchServerUrl('postgres') });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(id)} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+export function numberArg(name: string, fallback: number): number {
+  const { values } = parseArgs({ options: { [name]: { type: 'string' } }, strict: false });
+  const raw = values[name];
+  if (raw === undefined || typeof raw !== 'string') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  return value;
+}
+
+export function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/** The last line of every benchmark: what was measured, against which baseline measured in the same run. */
+export function printResult(result: { bench: string; value: number; baseline: number; ratio: number; unit: string; [extra: string]: unknown }): void {
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  console.log(JSON.stringify({ ...result, value: round(result.value), baseline: round(result.baseline), ratio: round(result.ratio) }));
+}

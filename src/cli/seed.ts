@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { runMigrations } from '../db/migrate.js';
+import { seedAccount } from '../db/seed/seed-account.js';
+import { createDeps } from '../deps.js';
+
+/**
+ * `npm run seed -- --followers 1000000 --days 365`: a demo or benchmark account with followers, follow history
+ * and messages, written in bulk. Prints the account's credentials and an owner login at the end.
+ */
+const { values } = parseArgs({
+  options: {
+    followers: { type: 'string', default: '10000' },
+    days: { type: 'string', default: '365' },
+    churn: { type: 'string', default: '0.12' },
+    'chunk-size': { type: 'string', default: '50000' },
+    concurrency: { type: 'string', default: '2' },
+    'message-senders': { type: 'string', default: '0.03' },
+  },
+});
+
+function positiveNumber(name: string, value: string, { integer = true, max = Number.MAX_SAFE_INTEGER } = {}) {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0 || number > max || (integer && !Number.isInteger(number))) {
+    console.error(`--${name} must be ${integer ? 'a whole number' : 'a number'} from 0 to ${max}, got "${value}"`);
+    process.exit(2);
+  }
+  return number;
+}
+
+const options = {
+  followers: positiveNumber('followers', values.followers!),
+  days: Math.max(1, positiveNumber('days', values.days!, { max: 3650 })),
+  churnRate: positiveNumber('churn', values.churn!, { integer: false, max: 0.9 }),
+  chunkSize: Math.max(1, positiveNumber('chunk-size', values['chunk-size']!, { max: 1_000_000 })),
+  concurrency: Math.max(1, positiveNumber('concurrency', values.concurrency!, { max: 16 })),
+  messageSenderRate: positiveNumber('message-senders', values['message-senders']!, { integer: false, max: 1 }),
+};
+
+const config = loadConfig();
+await runMigrations(config.databaseUrl);
+const deps = await createDeps(config, { role: 'cli' });
+const started = performance.now();
+let lastReport = 0;
+try {
+  const result = await seedAccount(deps, options, (stage, done, total) => {
+    const now = performance.now();
+    if (done === total || now - lastReport > 1000) {
+      lastReport = now;
+      const seconds = (now - started) / 1000;
+      process.stderr.write(`${stage}: ${done.toLocaleString('en')}/${total.toLocaleString('en')} (${Math.round((100 * done) / Math.max(total, 1))}%) after ${seconds.toFixed(1)} s\n`);
+    }
+  });
+  console.log(
+    [
+      `Seeded account ${result.accountId} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `  followers:   ${result.followers} current, ${result.unfollowed} unfollowed, over ${options.days} days`,
+      `  messages:    ${result.messages}`,
+      `  appid:       ${result.appid}`,
+      `  appsecret:   ${result.appsecret}`,
+      `  owner login: ${result.ownerEmail} / ${result.ownerPassword}`,
+    ].join('\n'),
+  );
+} finally {
+  await deps.close();
+}
