@@ -11,6 +11,7 @@ import { problemPlugin } from './plugins/problem.js';
 import { installValidation } from './plugins/validation.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { broadcastsRoutes } from './modules/broadcasts/broadcasts.routes.js';
 import { clientRoutes } from './modules/client/client.routes.js';
 import { followersRoutes } from './modules/followers/followers.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -71,6 +72,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(accountsRoutes, { accounts: services.accounts, quota: services.quota });
   await app.register(followersRoutes, { followers: services.followers });
   await app.register(clientRoutes, { client: services.client });
+  await app.register(broadcastsRoutes, { broadcasts: services.broadcasts });
 
   return app;
 }

@@ -27,6 +27,11 @@ const ConfigSchema = Type.Object({
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 30, minimum: 1 }),
 
   QUOTA_TIMEZONE: Type.String({ default: 'Asia/Shanghai', minLength: 1 }),
+  FANOUT_BATCH_SIZE: Type.Integer({ default: 5000, minimum: 1, maximum: 100_000 }),
+  FANOUT_BATCH_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+  FANOUT_PLAN_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+  WORKER_LOCK_DURATION_MS: Type.Integer({ default: 30_000, minimum: 1000 }),
+  SWEEP_INTERVAL_MS: Type.Integer({ default: 30_000, minimum: 100 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ default: 25_000, minimum: 0 }),
 });
 
@@ -48,6 +53,8 @@ export interface Config {
   bodyLimitBytes: number;
   login: { maxFailures: number; lockoutSeconds: number; rateLimitPerMinute: number };
   quotaTimeZone: string;
+  fanout: { batchSize: number; batchConcurrency: number; planConcurrency: number };
+  worker: { lockDurationMs: number; sweepIntervalMs: number };
   shutdownGraceMs: number;
 }
 
@@ -91,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
     },
     quotaTimeZone: raw.QUOTA_TIMEZONE,
+    fanout: { batchSize: raw.FANOUT_BATCH_SIZE, batchConcurrency: raw.FANOUT_BATCH_CONCURRENCY, planConcurrency: raw.FANOUT_PLAN_CONCURRENCY },
+    worker: { lockDurationMs: raw.WORKER_LOCK_DURATION_MS, sweepIntervalMs: raw.SWEEP_INTERVAL_MS },
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
   };
 }

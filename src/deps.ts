@@ -8,6 +8,10 @@ import { createQuotaService, type QuotaService } from './modules/accounts/quota.
 import { createAuthService, type AuthService } from './modules/auth/auth.service.js';
 import { createClientService, type ClientService } from './modules/client/client.service.js';
 import { createFollowersService, type FollowersService } from './modules/followers/followers.service.js';
+import { createBroadcastJobs, type BroadcastJobs } from './modules/broadcasts/broadcasts.jobs.js';
+import { createBroadcastsService, type BroadcastsService } from './modules/broadcasts/broadcasts.service.js';
+import { createFanout, type Fanout } from './modules/broadcasts/fanout.js';
+import { createProducers, type Producers } from './queues/queues.js';
 import { createRedis } from './redis.js';
 
 /**
@@ -21,12 +25,17 @@ export interface Deps {
   database: DatabaseHandle;
   /** Fail-fast connection for request-path commands (rate limits, login lockouts, queue producers). */
   redis: Redis;
+  producers: Producers;
   services: {
     auth: AuthService;
     accounts: AccountsService;
     quota: QuotaService;
     followers: FollowersService;
     client: ClientService;
+    broadcasts: BroadcastsService;
+    broadcastJobs: BroadcastJobs;
+    /** The fan-out steps; run by the worker's consumers (and by tests directly). */
+    fanout: Fanout;
   };
   close(): Promise<void>;
 }
@@ -51,6 +60,10 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   }
 
   const { db } = database;
+  const producers = createProducers(redis, config.redisPrefix);
+  const quota = createQuotaService({ db, clock, timeZone: config.quotaTimeZone });
+  const broadcastJobs = createBroadcastJobs(producers);
+  const broadcasts = createBroadcastsService({ db, clock, quota, jobs: broadcastJobs, timeZone: config.quotaTimeZone, log: logger });
   const services = {
     auth: createAuthService({
       db,
@@ -60,9 +73,12 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       lockoutSeconds: config.login.lockoutSeconds,
     }),
     accounts: createAccountsService({ db, clock }),
-    quota: createQuotaService({ db, clock, timeZone: config.quotaTimeZone }),
+    quota,
     followers: createFollowersService({ db, clock }),
-    client: createClientService({ db, clock }),
+    client: createClientService({ db, clock, articles: { articleExists: broadcasts.articleExists } }),
+    broadcasts,
+    broadcastJobs,
+    fanout: createFanout({ db, clock, quota, jobs: broadcastJobs, batchSize: config.fanout.batchSize, logger }),
   };
 
   return {
@@ -71,8 +87,10 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     clock,
     database,
     redis,
+    producers,
     services,
     async close() {
+      await producers.close().catch(() => {});
       await Promise.allSettled([database.close(), redis.quit()]);
     },
   };

@@ -12,8 +12,8 @@ const consumers = await startConsumers(deps);
 const health = Fastify({ logger: false });
 health.get('/healthz', async () => ({ status: 'ok' }));
 health.get('/readyz', async (_request, reply) => {
-  const running = consumers.every((consumer) => consumer.isRunning());
-  return reply.code(running ? 200 : 503).send({ status: running ? 'ok' : 'fail', consumers: consumers.map((c) => c.name) });
+  const running = consumers.workers.every((worker) => worker.isRunning());
+  return reply.code(running ? 200 : 503).send({ status: running ? 'ok' : 'fail', consumers: consumers.workers.map((w) => w.name) });
 });
 
 closeWithGrace({ delay: config.shutdownGraceMs, logger: deps.logger }, async ({ signal, err }) => {
@@ -21,9 +21,9 @@ closeWithGrace({ delay: config.shutdownGraceMs, logger: deps.logger }, async ({ 
   else deps.logger.info({ signal }, 'worker shutting down: finishing jobs in progress');
   await health.close();
   // Worker.close() waits for the jobs in progress to finish, so nothing is left half-done on a deploy.
-  await Promise.all(consumers.map((consumer) => consumer.close()));
+  await consumers.close();
   await deps.close();
 });
 
 await health.listen({ host: config.host, port: config.workerHealthPort });
-deps.logger.info({ consumers: consumers.map((c) => c.name) }, 'worker started');
+deps.logger.info({ consumers: consumers.workers.map((w) => w.name) }, 'worker started');

@@ -2,3 +2,4 @@ export * from './users.js';
 export * from './accounts.js';
 export * from './quota.js';
 export * from './followers.js';
+export * from './broadcasts.js';

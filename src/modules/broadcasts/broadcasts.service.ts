@@ -1,0 +1,313 @@
+import type { Clock } from '../../clock.js';
+import type { Database } from '../../db/client.js';
+import { AppError } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../../http/cursor.js';
+import type { QuotaService } from '../accounts/quota.service.js';
+import { quotaWindow } from '../accounts/quota-window.js';
+import { findAccountByAppid } from '../accounts/accounts.repo.js';
+import { findFollowerOfUser, lockFollowersByOpenid } from '../followers/followers.repo.js';
+import { findTag } from '../followers/tags.repo.js';
+import type { BroadcastJobs } from './broadcasts.jobs.js';
+import {
+  articleIsLive,
+  countPreviewRecipientsSince,
+  eligibleFollowerIds,
+  findBroadcast,
+  findBroadcastsByIds,
+  findBroadcastSpeed,
+  findRecentByClientMsgId,
+  insertArticles,
+  insertBroadcast,
+  insertPreviewDeliveries,
+  insertTargetOpenids,
+  listArticles,
+  listBroadcasts,
+  listInbox,
+  lockAccountForSend,
+  markArticleDeleted,
+  markDeleted,
+  setBroadcastSpeed,
+  setPreviewOutcome,
+  type ArticleInput,
+  type ArticleRow,
+  type BroadcastRow,
+} from './broadcasts.repo.js';
+import { SPEED_RECIPIENTS_PER_MINUTE } from './fanout.js';
+import { sanitizeArticleHtml } from './sanitize.js';
+
+export type BroadcastMessage =
+  | {
+      type: 'news';
+      articles: Array<{
+        title: string;
+        author?: string;
+        digest?: string;
+        content: string;
+        contentSourceUrl?: string;
+        thumbUrl: string;
+        showCoverPic?: boolean;
+        needOpenComment?: boolean;
+      }>;
+    }
+  | { type: 'text'; content: string }
+  | { type: 'image'; imageUrl: string };
+
+export type BroadcastTargetInput = { all: true } | { tagId: number } | { openids: string[] };
+
+/** WeChat checks clientmsgid against the last 24 hours of sends. */
+const CLIENT_MSG_ID_WINDOW_MS = 24 * 3600_000;
+const CLIENT_MSG_ID_MAX_BYTES = 64;
+export const PREVIEW_RECIPIENTS_PER_DAY = 100;
+
+export type BroadcastsService = ReturnType<typeof createBroadcastsService>;
+
+export function toBroadcastView(broadcast: BroadcastRow, articles: ArticleRow[] = []) {
+  const progress =
+    broadcast.status === 'SEND_SUCCESS' || broadcast.status === 'SEND_FAIL'
+      ? 100
+      : broadcast.batchesTotal
+        ? Math.floor((100 * broadcast.batchesDone) / broadcast.batchesTotal)
+        : 0;
+  const message =
+    broadcast.messageType === 'news'
+      ? {
+          type: 'news' as const,
+          articles: articles.map((a) => ({
+            index: a.idx,
+            title: a.title,
+            author: a.author,
+            digest: a.digest,
+            content: a.content,
+            contentSourceUrl: a.contentSourceUrl,
+            thumbUrl: a.thumbUrl,
+            showCoverPic: a.showCoverPic,
+            needOpenComment: a.needOpenComment,
+            deleted: a.deletedAt !== null,
+          })),
+        }
+      : { type: broadcast.messageType, ...broadcast.body };
+  return {
+    id: broadcast.id,
+    msgId: broadcast.msgId,
+    msgDataId: broadcast.msgDataId,
+    status: broadcast.status,
+    preview: broadcast.isPreview,
+    target: broadcast.target === 'tag' ? { tagId: broadcast.targetTagId } : broadcast.target === 'all' ? { all: true } : { openids: true },
+    clientMsgId: broadcast.clientMsgId,
+    failReason: broadcast.failReason,
+    counts: { total: broadcast.totalCount, filtered: broadcast.filteredCount, sent: broadcast.sentCount, errors: broadcast.errorCount },
+    progress,
+    message,
+    createdAt: broadcast.createdAt,
+    startedAt: broadcast.startedAt,
+    finishedAt: broadcast.finishedAt,
+    deletedAt: broadcast.deletedAt,
+  };
+}
+
+function prepareArticles(message: BroadcastMessage): ArticleInput[] {
+  if (message.type !== 'news') return [];
+  return message.articles.map((article) => {
+    const content = sanitizeArticleHtml(article.content);
+    if (content.trim() === '') throw new AppError('VALIDATION_FAILED', `body/message/articles: "${article.title}" has no content left once scripts and unsafe markup are removed`);
+    return {
+      title: article.title,
+      author: article.author ?? '',
+      digest: article.digest ?? '',
+      content,
+      contentSourceUrl: article.contentSourceUrl ?? '',
+      thumbUrl: article.thumbUrl,
+      showCoverPic: article.showCoverPic ?? false,
+      needOpenComment: article.needOpenComment ?? false,
+    };
+  });
+}
+
+function messageBody(message: BroadcastMessage): Record<string, unknown> {
+  if (message.type === 'text') return { content: message.content };
+  if (message.type === 'image') return { imageUrl: message.imageUrl };
+  return {};
+}
+
+export function createBroadcastsService(deps: { db: Database; clock: Clock; quota: QuotaService; jobs: BroadcastJobs; timeZone: string; log: { warn(obj: object, msg: string): void } }) {
+  const { db } = deps;
+
+  async function withArticles(rows: BroadcastRow[]) {
+    const articles = await listArticles(db, rows.filter((r) => r.messageType === 'news').map((r) => r.id));
+    return rows.map((row) => toBroadcastView(row, articles.get(row.id)));
+  }
+
+  async function requireBroadcast(accountId: number, broadcastId: number) {
+    const broadcast = await findBroadcast(db, accountId, broadcastId);
+    if (!broadcast) throw new AppError('BROADCAST_NOT_FOUND', `Broadcast ${broadcastId} does not exist on this account`);
+    return broadcast;
+  }
+
+  return {
+    /**
+     * Records the broadcast and consumes a quota unit in one transaction, then hands it to the fan-out queue. A
+     * clientMsgId seen in the last 24 hours returns the first broadcast instead (duplicate: true).
+     */
+    async send(accountId: number, userId: number, input: { target: BroadcastTargetInput; message: BroadcastMessage; clientMsgId?: string }) {
+      if (input.clientMsgId !== undefined && Buffer.byteLength(input.clientMsgId) > CLIENT_MSG_ID_MAX_BYTES) {
+        throw new AppError('VALIDATION_FAILED', `body/clientMsgId must be at most ${CLIENT_MSG_ID_MAX_BYTES} bytes`);
+      }
+      const articles = prepareArticles(input.message);
+      const now = deps.clock.now();
+      const outcome = await db.transaction(async (tx) => {
+        await lockAccountForSend(tx, accountId);
+        if (input.clientMsgId !== undefined) {
+          const existing = await findRecentByClientMsgId(tx, accountId, input.clientMsgId, new Date(now.getTime() - CLIENT_MSG_ID_WINDOW_MS));
+          if (existing) return { broadcast: existing, duplicate: true };
+        }
+        if ('tagId' in input.target && !(await findTag(tx, accountId, input.target.tagId))) {
+          throw new AppError('TAG_NOT_FOUND', `Tag ${input.target.tagId} does not exist on this account`);
+        }
+        const unit = await deps.quota.consume(tx, accountId, 'broadcast');
+        const broadcast = await insertBroadcast(tx, {
+          accountId,
+          isPreview: false,
+          clientMsgId: input.clientMsgId ?? null,
+          messageType: input.message.type,
+          body: messageBody(input.message),
+          target: 'all' in input.target ? 'all' : 'tagId' in input.target ? 'tag' : 'openids',
+          targetTagId: 'tagId' in input.target ? input.target.tagId : null,
+          quotaLedgerId: unit.ledgerId,
+          createdBy: userId,
+          createdAt: now,
+        });
+        if (broadcast.msgDataId !== null) await insertArticles(tx, { id: broadcast.id, accountId, msgDataId: broadcast.msgDataId }, articles);
+        if ('openids' in input.target) await insertTargetOpenids(tx, broadcast.id, input.target.openids);
+        return { broadcast, duplicate: false };
+      });
+      if (!outcome.duplicate) {
+        try {
+          await deps.jobs.enqueueFanout(outcome.broadcast.id);
+        } catch (error) {
+          // The broadcast is committed as queued; the worker's sweep enqueues it once Redis answers again.
+          deps.log.warn({ err: error, broadcastId: outcome.broadcast.id }, 'could not enqueue fan-out; the sweep will retry');
+        }
+      }
+      const [view] = await withArticles([outcome.broadcast]);
+      return { ...view!, duplicate: outcome.duplicate };
+    },
+
+    /**
+     * Sends to up to 100 followers a day without using quota; delivered at once, marked as a preview in the inbox.
+     * Unknown openids are counted as errors, unsubscribed or blacklisted ones as filtered.
+     */
+    async preview(accountId: number, userId: number, input: { openids: string[]; message: BroadcastMessage }) {
+      const articles = prepareArticles(input.message);
+      const openids = [...new Set(input.openids)];
+      const now = deps.clock.now();
+      const broadcast = await db.transaction(async (tx) => {
+        await lockAccountForSend(tx, accountId);
+        const day = quotaWindow(now, 'day', deps.timeZone);
+        const used = await countPreviewRecipientsSince(tx, accountId, day.start);
+        if (used + openids.length > PREVIEW_RECIPIENTS_PER_DAY) {
+          throw new AppError('PREVIEW_LIMIT_REACHED', `Previews reach at most ${PREVIEW_RECIPIENTS_PER_DAY} followers a day; ${Math.max(0, PREVIEW_RECIPIENTS_PER_DAY - used)} left today`, {
+            resetsAt: day.end.toISOString(),
+          });
+        }
+        const row = await insertBroadcast(tx, {
+          accountId,
+          isPreview: true,
+          clientMsgId: null,
+          messageType: input.message.type,
+          body: messageBody(input.message),
+          target: 'openids',
+          targetTagId: null,
+          quotaLedgerId: null,
+          createdBy: userId,
+          createdAt: now,
+        });
+        if (row.msgDataId !== null) await insertArticles(tx, { id: row.id, accountId, msgDataId: row.msgDataId }, articles);
+        const found = await lockFollowersByOpenid(tx, accountId, openids);
+        const eligible = await eligibleFollowerIds(tx, accountId, found.map((f) => f.id));
+        const sent = await insertPreviewDeliveries(tx, row.id, eligible, now);
+        await setPreviewOutcome(tx, row.id, { total: openids.length, sent, filtered: found.length - eligible.length, errors: openids.length - found.length }, now);
+        return (await findBroadcast(tx, accountId, row.id))!;
+      });
+      const [view] = await withArticles([broadcast]);
+      return view!;
+    },
+
+    async list(accountId: number, query: { cursor?: string; limit: number; includePreviews?: boolean }) {
+      const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
+      const rows = await listBroadcasts(db, accountId, { beforeId, limit: query.limit + 1, includePreviews: query.includePreviews ?? false });
+      const items = await withArticles(rows.slice(0, query.limit));
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return { items, nextCursor: last ? encodeCursor(last.id) : null };
+    },
+
+    async get(accountId: number, broadcastId: number) {
+      const [view] = await withArticles([await requireBroadcast(accountId, broadcastId)]);
+      return view!;
+    },
+
+    /**
+     * Deletes a sent broadcast, or one article of a news broadcast: the content leaves followers' inboxes and
+     * article pages stop answering; what already happened (deliveries, reads) stays for statistics.
+     */
+    async remove(accountId: number, broadcastId: number, articleIndex?: number) {
+      const broadcast = await requireBroadcast(accountId, broadcastId);
+      if (broadcast.status !== 'SEND_SUCCESS') {
+        throw new AppError('BROADCAST_NOT_DELETABLE', `Only a broadcast that was sent successfully can be deleted; this one is ${broadcast.status}`);
+      }
+      const now = deps.clock.now();
+      if (articleIndex === undefined || articleIndex === 0) {
+        await markDeleted(db, broadcastId, now);
+      } else {
+        if (broadcast.messageType !== 'news') throw new AppError('INVALID_ARTICLE_INDEX', 'Only news broadcasts have articles to delete one by one');
+        if (!(await markArticleDeleted(db, broadcastId, articleIndex, now))) {
+          throw new AppError('INVALID_ARTICLE_INDEX', `The broadcast has no article ${articleIndex}`);
+        }
+      }
+      return this.get(accountId, broadcastId);
+    },
+
+    async getSpeed(accountId: number) {
+      const speed = await findBroadcastSpeed(db, accountId);
+      return { speed, recipientsPerMinute: speed === null ? null : SPEED_RECIPIENTS_PER_MINUTE[speed]! };
+    },
+
+    async setSpeed(accountId: number, speed: number | null) {
+      await setBroadcastSpeed(db, accountId, speed);
+      return this.getSpeed(accountId);
+    },
+
+    /** What a follower received from an account, newest first; deleted broadcasts and articles are left out. */
+    async inbox(wechatUserId: number, query: { appid: string; cursor?: string; limit: number }) {
+      const account = await findAccountByAppid(db, query.appid);
+      if (!account) throw new AppError('ACCOUNT_NOT_FOUND', `No official account has appid ${query.appid}`);
+      const follower = await findFollowerOfUser(db, account.id, wechatUserId);
+      if (!follower) return { items: [], nextCursor: null };
+      const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
+      const rows = await listInbox(db, follower.followerId, { beforeBroadcastId: beforeId, limit: query.limit + 1 });
+      const page = rows.slice(0, query.limit);
+      const broadcasts = await findBroadcastsByIds(db, page.map((r) => r.broadcastId));
+      const articles = await listArticles(db, page.map((r) => r.broadcastId));
+      const items = page.flatMap(({ broadcastId, deliveredAt }) => {
+        const broadcast = broadcasts.get(broadcastId)!;
+        const live = (articles.get(broadcastId) ?? []).filter((a) => a.deletedAt === null);
+        // A news broadcast whose articles were all deleted has nothing left to show.
+        if (broadcast.messageType === 'news' && live.length === 0) return [];
+        return {
+          msgId: broadcast.msgId,
+          msgDataId: broadcast.msgDataId,
+          preview: broadcast.isPreview,
+          deliveredAt,
+          type: broadcast.messageType,
+          ...(broadcast.messageType === 'news'
+            ? { articles: live.map((a) => ({ index: a.idx, title: a.title, author: a.author, digest: a.digest, content: a.content, contentSourceUrl: a.contentSourceUrl, thumbUrl: a.thumbUrl })) }
+            : broadcast.body),
+        };
+      });
+      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+      return { items, nextCursor: last ? encodeCursor(last.broadcastId) : null };
+    },
+
+    /** For engagements: an article can be read while its broadcast was sent and neither was deleted. */
+    articleExists: (accountId: number, msgDataId: number, articleIndex: number) => articleIsLive(db, accountId, msgDataId, articleIndex),
+  };
+}

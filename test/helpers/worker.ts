@@ -1,0 +1,17 @@
+import { startConsumers, type Consumers } from '../../src/queues/consumers.js';
+import type { TestContext } from './context.js';
+
+/** Runs the real BullMQ consumers in the test process, over the test's database and Redis prefix. */
+export async function startWorker(ctx: TestContext): Promise<Consumers> {
+  return startConsumers(ctx.deps);
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, { timeoutMs = 20_000, intervalMs = 50, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
