@@ -32,6 +32,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   installValidation(app);
+
+  // Graceful shutdown: once close() begins, answer in-flight requests with "Connection: close", so keep-alive
+  // clients let go of their sockets and the server can finish draining instead of waiting for idle timeouts.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addSchema(ProblemSchema);
 
   // Infrastructure first: error shape, docs, rate limiting, authentication.

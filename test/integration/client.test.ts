@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createAccount, expectProblem, registerAdmin } from '../helpers/admin.js';
+import { newsMessage } from '../helpers/broadcasts.js';
 import { createWechatUser, follow, unfollow } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 
@@ -221,11 +222,14 @@ describe('messages', () => {
 
 describe('engagements', () => {
   it('records reads by followers and non-followers, and requires a share scene only for shares', async () => {
-    const { account } = await setup();
+    const { owner, account } = await setup();
     const follower = await createWechatUser(ctx.app);
-    await follow(ctx.app, follower, account.appid);
+    const openid = await follow(ctx.app, follower, account.appid);
     const outsider = await createWechatUser(ctx.app);
-    const base = { appid: account.appid, msgDataId: 2247483803, articleIndex: 1 };
+    // A preview is sent at once, which gives this test a real article without running the fan-out worker.
+    const preview = await ctx.app.inject({ method: 'POST', url: `/v1/accounts/${account.id}/broadcasts/preview`, headers: owner.headers, payload: { openids: [openid], message: newsMessage(1) } });
+    expect(preview.statusCode, preview.body).toBe(201);
+    const base = { appid: account.appid, msgDataId: preview.json().msgDataId, articleIndex: 1 };
 
     const read = await ctx.app.inject({ method: 'POST', url: '/client/v1/engagements', headers: follower.headers, payload: { ...base, action: 'read' } });
     expect(read.statusCode).toBe(201);
