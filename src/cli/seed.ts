@@ -35,6 +35,7 @@ const options = {
   chunkSize: Math.max(1, positiveNumber('chunk-size', values['chunk-size']!, { max: 1_000_000 })),
   concurrency: Math.max(1, positiveNumber('concurrency', values.concurrency!, { max: 16 })),
   messageSenderRate: positiveNumber('message-senders', values['message-senders']!, { integer: false, max: 1 }),
+  broadcastHistory: true,
 };
 
 const config = loadConfig();
@@ -56,6 +57,7 @@ try {
       `Seeded account ${result.accountId} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       `  followers:   ${result.followers} current, ${result.unfollowed} unfollowed, over ${options.days} days`,
       `  messages:    ${result.messages}`,
+      `  broadcasts:  ${result.broadcasts} (one a day), with ${result.engagements} reads, shares and favourites`,
       `  appid:       ${result.appid}`,
       `  appsecret:   ${result.appsecret}`,
       `  owner login: ${result.ownerEmail} / ${result.ownerPassword}`,

@@ -6,7 +6,7 @@ import type { TestContext } from './context.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Environment that points a child process at the calling test file's database and Redis prefix. */
-export function childEnv(ctx: TestContext, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function childEnv(ctx: Pick<TestContext, 'databaseUrl' | 'redisPrefix' | 'config'>, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     NODE_ENV: 'test',

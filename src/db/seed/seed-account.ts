@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../../deps.js';
+import { seedBroadcastHistory, seedEngagements } from './broadcasts.seed.js';
 import { seedFollowerChunk, seedMessages } from './followers.seed.js';
 
 export interface SeedOptions {
@@ -13,6 +14,8 @@ export interface SeedOptions {
   concurrency: number;
   /** Share of current followers who have sent messages. */
   messageSenderRate: number;
+  /** Seed one sent news broadcast a day, with reads, shares and favourites (off for fan-out benchmarks). */
+  broadcastHistory?: boolean;
 }
 
 export interface SeedResult {
@@ -24,6 +27,8 @@ export interface SeedResult {
   followers: number;
   unfollowed: number;
   messages: number;
+  broadcasts: number;
+  engagements: number;
   followerSeconds: number;
 }
 
@@ -72,7 +77,17 @@ export async function seedAccount(deps: Deps, options: SeedOptions, progress: Se
 
   const messages = options.messageSenderRate > 0 ? await seedMessages(deps.database.db, { accountId: account.id, sampleRate: options.messageSenderRate, from, to }) : 0;
   progress('messages', messages, messages);
-  await deps.database.db.execute(sql`ANALYZE followers, follow_events, messages`);
+
+  let broadcasts = 0;
+  let engagements = 0;
+  if (options.broadcastHistory) {
+    await seedBroadcastHistory(deps.database.db, { accountId: account.id, followers: options.followers, from, days: options.days });
+    broadcasts = options.days;
+    // About one engagement per follower over the whole history: Σ audience ≈ followers × days / 3.
+    engagements = await seedEngagements(deps.database.db, { accountId: account.id, readRate: Math.min(0.03, 3 / options.days) });
+    progress('engagements', engagements, engagements);
+  }
+  await deps.database.db.execute(sql`ANALYZE followers, follow_events, messages, broadcasts, article_engagements`);
 
   const counts = await deps.database.db.execute<{ subscribed: number; unsubscribed: number }>(sql`
     SELECT count(*) FILTER (WHERE subscribed)::int AS subscribed, count(*) FILTER (WHERE NOT subscribed)::int AS unsubscribed
@@ -86,6 +101,8 @@ export async function seedAccount(deps: Deps, options: SeedOptions, progress: Se
     followers: counts.rows[0]!.subscribed,
     unfollowed: counts.rows[0]!.unsubscribed,
     messages,
+    broadcasts,
+    engagements,
     followerSeconds,
   };
 }
