@@ -69,20 +69,14 @@ export async function findRecentByClientMsgId(db: Executor, accountId: number, c
   return result.rows[0] as BroadcastRow | undefined;
 }
 
+export type NewBroadcast = Pick<
+  BroadcastRow,
+  'accountId' | 'isPreview' | 'clientMsgId' | 'messageType' | 'body' | 'target' | 'targetTagId' | 'quotaLedgerId' | 'createdAt'
+> & { createdBy: number };
+
 export async function insertBroadcast(
   db: Executor,
-  input: {
-    accountId: number;
-    isPreview: boolean;
-    clientMsgId: string | null;
-    messageType: BroadcastMessageType;
-    body: Record<string, unknown>;
-    target: BroadcastTarget;
-    targetTagId: number | null;
-    quotaLedgerId: number | null;
-    createdBy: number;
-    createdAt: Date;
-  },
+  input: NewBroadcast,
 ): Promise<BroadcastRow> {
   const result = await db.execute(sql`
     INSERT INTO broadcasts (account_id, is_preview, client_msg_id, message_type, body, target, target_tag_id, quota_ledger_id,
