@@ -43,6 +43,8 @@ try {
     const worker = startEntryPoint('src/worker.ts', {
       ...childEnv({ databaseUrl: env.databaseUrl, redisPrefix: env.config.redisPrefix, config: env.config }),
       LOG_LEVEL: 'warn',
+      // Worker tuning from the environment, so batch size and concurrency can be compared run against run.
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('FANOUT_')) as Array<[string, string]>),
     });
     try {
       await new Promise((resolve) => setTimeout(resolve, 1500)); // let the worker connect before the clock starts
