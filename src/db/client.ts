@@ -11,6 +11,18 @@ export type Executor = Database | Transaction;
 // msg ids) stays below 2^53, so parsing them as numbers is safe and keeps JSON output natural.
 pg.types.setTypeParser(20, (value) => Number(value));
 
+/**
+ * drizzle's raw `execute()` hands timestamptz columns over in PostgreSQL's text form ("2026-06-15 04:00:00+00"),
+ * unlike its query builder, which returns Dates. Repos that select timestamps with raw SQL pass them through here,
+ * so services always see Dates and the API always writes ISO 8601.
+ */
+export function parseTimestamp(value: string | Date): Date;
+export function parseTimestamp(value: string | Date | null): Date | null;
+export function parseTimestamp(value: string | Date | null): Date | null {
+  if (value === null || value instanceof Date) return value;
+  return new Date(value);
+}
+
 export interface DatabaseHandle {
   pool: pg.Pool;
   db: Database;

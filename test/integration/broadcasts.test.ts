@@ -49,7 +49,10 @@ describe('sending to all followers', () => {
     const batches = await db().execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM broadcast_batches WHERE broadcast_id = ${accepted.id}`);
     expect(batches.rows[0]!.n).toBe(4);
 
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+    for (const field of ['createdAt', 'startedAt', 'finishedAt']) expect(finished[field]).toMatch(iso);
     const received = (await inbox(fans[0]!, account.appid)).json();
+    expect(received.items[0].deliveredAt).toMatch(iso);
     expect(received.items).toHaveLength(1);
     expect(received.items[0]).toMatchObject({ msgId: accepted.msgId, msgDataId: accepted.msgDataId, preview: false, type: 'news' });
     expect(received.items[0].articles.map((a: { title: string }) => a.title)).toEqual(['Article 1', 'Article 2']);

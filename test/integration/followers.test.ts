@@ -206,7 +206,7 @@ describe('blacklist', () => {
     expect((await inject(owner, 'POST', `/v1/accounts/${account.id}/blacklist`, { openids: [fan!.openid] })).json()).toEqual({ changed: 1 });
     expectProblem(await send(), 403, 'BLACKLISTED');
     const list = (await inject(owner, 'GET', `/v1/accounts/${account.id}/blacklist`)).json();
-    expect(list.items).toEqual([{ openid: fan!.openid, blacklistedAt: expect.any(String) }]);
+    expect(list.items).toEqual([{ openid: fan!.openid, blacklistedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/) }]);
     expect((await inject(owner, 'GET', `/v1/accounts/${account.id}/followers/${fan!.openid}`)).json().blacklisted).toBe(true);
 
     expect((await inject(owner, 'DELETE', `/v1/accounts/${account.id}/blacklist`, { openids: [fan!.openid] })).json()).toEqual({ changed: 1 });

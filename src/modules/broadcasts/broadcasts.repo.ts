@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { parseTimestamp, type Executor } from '../../db/client.js';
 
 export type BroadcastStatus = 'queued' | 'SENDING' | 'SEND_SUCCESS' | 'SEND_FAIL';
 export type BroadcastTarget = 'all' | 'tag' | 'openids';
@@ -40,6 +40,30 @@ const broadcastColumns = sql`
   quota_ledger_id AS "quotaLedgerId", created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt",
   finish_event_queued_at AS "finishEventQueuedAt", deleted_at AS "deletedAt"`;
 
+type RawBroadcastRow = Omit<BroadcastRow, 'createdAt' | 'startedAt' | 'finishedAt' | 'finishEventQueuedAt' | 'deletedAt'> & {
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  finishEventQueuedAt: string | null;
+  deletedAt: string | null;
+};
+
+function toBroadcastRow(raw: unknown): BroadcastRow {
+  const row = raw as RawBroadcastRow;
+  return {
+    ...row,
+    createdAt: parseTimestamp(row.createdAt),
+    startedAt: parseTimestamp(row.startedAt),
+    finishedAt: parseTimestamp(row.finishedAt),
+    finishEventQueuedAt: parseTimestamp(row.finishEventQueuedAt),
+    deletedAt: parseTimestamp(row.deletedAt),
+  };
+}
+
+function firstBroadcast(rows: unknown[]): BroadcastRow | undefined {
+  return rows[0] === undefined ? undefined : toBroadcastRow(rows[0]);
+}
+
 export interface ArticleInput {
   title: string;
   author: string;
@@ -66,7 +90,7 @@ export async function findRecentByClientMsgId(db: Executor, accountId: number, c
     SELECT ${broadcastColumns} FROM broadcasts
     WHERE account_id = ${accountId} AND client_msg_id = ${clientMsgId} AND created_at >= ${since.toISOString()} AND NOT is_preview
     ORDER BY id LIMIT 1`);
-  return result.rows[0] as BroadcastRow | undefined;
+  return firstBroadcast(result.rows);
 }
 
 export type NewBroadcast = Pick<
@@ -85,7 +109,7 @@ export async function insertBroadcast(
             ${input.target}, ${input.targetTagId}, ${input.quotaLedgerId}, ${input.createdBy}, ${input.createdAt.toISOString()},
             CASE WHEN ${input.messageType} = 'news' THEN nextval('broadcast_msg_data_id_seq') END)
     RETURNING ${broadcastColumns}`);
-  return result.rows[0] as unknown as BroadcastRow;
+  return toBroadcastRow(result.rows[0]);
 }
 
 export async function insertArticles(db: Executor, broadcast: { id: number; accountId: number; msgDataId: number }, articles: ArticleInput[]): Promise<void> {
@@ -109,13 +133,13 @@ export async function insertTargetOpenids(db: Executor, broadcastId: number, ope
 
 export async function findBroadcast(db: Executor, accountId: number, broadcastId: number): Promise<BroadcastRow | undefined> {
   const result = await db.execute(sql`SELECT ${broadcastColumns} FROM broadcasts WHERE id = ${broadcastId} AND account_id = ${accountId}`);
-  return result.rows[0] as BroadcastRow | undefined;
+  return firstBroadcast(result.rows);
 }
 
 /** For the worker, which knows only the broadcast id; FOR UPDATE when the caller is about to change it. */
 export async function findBroadcastById(db: Executor, broadcastId: number, options: { forUpdate?: boolean } = {}): Promise<BroadcastRow | undefined> {
   const result = await db.execute(sql`SELECT ${broadcastColumns} FROM broadcasts WHERE id = ${broadcastId} ${options.forUpdate ? sql`FOR UPDATE` : sql``}`);
-  return result.rows[0] as BroadcastRow | undefined;
+  return firstBroadcast(result.rows);
 }
 
 export async function listBroadcasts(db: Executor, accountId: number, options: { beforeId: number | null; limit: number; includePreviews: boolean }): Promise<BroadcastRow[]> {
@@ -124,7 +148,7 @@ export async function listBroadcasts(db: Executor, accountId: number, options: {
     WHERE account_id = ${accountId} ${options.beforeId ? sql`AND id < ${options.beforeId}` : sql``}
       ${options.includePreviews ? sql`` : sql`AND NOT is_preview`}
     ORDER BY id DESC LIMIT ${options.limit}`);
-  return result.rows as unknown as BroadcastRow[];
+  return result.rows.map(toBroadcastRow);
 }
 
 export async function listArticles(db: Executor, broadcastIds: number[]): Promise<Map<number, ArticleRow[]>> {
@@ -136,7 +160,7 @@ export async function listArticles(db: Executor, broadcastIds: number[]): Promis
     FROM broadcast_articles WHERE broadcast_id = ANY(${sql.param(broadcastIds)}::bigint[]) ORDER BY broadcast_id, idx`);
   for (const { broadcastId, ...article } of result.rows as unknown as Array<ArticleRow & { broadcastId: number }>) {
     const list = byBroadcast.get(broadcastId) ?? [];
-    list.push(article);
+    list.push({ ...article, deletedAt: parseTimestamp(article.deletedAt) });
     byBroadcast.set(broadcastId, list);
   }
   return byBroadcast;
@@ -327,13 +351,16 @@ export async function listInbox(db: Executor, followerId: number, options: { bef
     WHERE d.follower_id = ${followerId} AND b.deleted_at IS NULL
       ${options.beforeBroadcastId ? sql`AND d.broadcast_id < ${options.beforeBroadcastId}` : sql``}
     ORDER BY d.broadcast_id DESC LIMIT ${options.limit}`);
-  return result.rows;
+  return result.rows.map((row) => ({ broadcastId: row.broadcastId, deliveredAt: parseTimestamp(row.deliveredAt) }));
 }
 
 export async function findBroadcastsByIds(db: Executor, ids: number[]): Promise<Map<number, BroadcastRow>> {
   if (ids.length === 0) return new Map();
   const result = await db.execute(sql`SELECT ${broadcastColumns} FROM broadcasts WHERE id = ANY(${sql.param(ids)}::bigint[])`);
-  return new Map((result.rows as unknown as BroadcastRow[]).map((row) => [row.id, row]));
+  return new Map(result.rows.map((raw) => {
+    const row = toBroadcastRow(raw);
+    return [row.id, row] as const;
+  }));
 }
 
 /** Of the given followers, those who may receive a broadcast now: subscribed and not blacklisted. */

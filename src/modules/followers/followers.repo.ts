@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { parseTimestamp, type Executor } from '../../db/client.js';
 import type { EngagementAction, MessageType, ReadSource } from './wechat-constants.js';
 
 export interface FollowInput {
@@ -163,7 +163,7 @@ const followerJoins = sql`
   LEFT JOIN union_ids uid ON uid.owner_id = a.created_by AND uid.wechat_user_id = f.wechat_user_id`;
 
 function toFollowerRecord(row: Record<string, unknown>): FollowerRecord {
-  return { ...(row as unknown as FollowerRecord), subscribedAt: new Date(row.subscribedAt as string) };
+  return { ...(row as unknown as FollowerRecord), subscribedAt: parseTimestamp(row.subscribedAt as string) };
 }
 
 /**
@@ -223,5 +223,5 @@ export async function listBlacklist(
     SELECT id, openid, blacklisted_at FROM followers
     WHERE account_id = ${accountId} AND blacklisted AND id > ${options.afterId}
     ORDER BY id LIMIT ${options.limit}`);
-  return result.rows.map((row) => ({ id: row.id, openid: row.openid, blacklistedAt: new Date(row.blacklisted_at) }));
+  return result.rows.map((row) => ({ id: row.id, openid: row.openid, blacklistedAt: parseTimestamp(row.blacklisted_at) }));
 }
