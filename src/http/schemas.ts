@@ -24,3 +24,11 @@ export function problems(...statuses: number[]): Record<number, TSchema> {
 }
 
 export const adminSecurity = [{ bearerAuth: [] }];
+
+/** An absolute http(s) URL, as media and links must be. */
+export const HttpUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 });
+
+/** A keyset page: `nextCursor` is null on the last page. */
+export function PageOf<Item extends TSchema>(item: Item) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+}

@@ -19,6 +19,15 @@ export async function findAccount(db: Executor, accountId: number): Promise<Acco
   return row;
 }
 
+/**
+ * Locks the account row for the rest of the transaction. Work that must see one change at a time per account
+ * (broadcast sends with their clientMsgId check, tag creation under the 100-tag limit) takes this lock first.
+ * NO KEY UPDATE does not block inserts that reference the account.
+ */
+export async function lockAccount(db: Executor, accountId: number): Promise<void> {
+  await db.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`);
+}
+
 export async function findAccountByAppid(db: Executor, appid: string): Promise<AccountRow | undefined> {
   const [row] = await db.select().from(accounts).where(eq(accounts.appid, appid)).limit(1);
   return row;

@@ -80,11 +80,6 @@ export interface ArticleRow extends ArticleInput {
   deletedAt: Date | null;
 }
 
-/** Serialises the sends of one account, so the clientMsgId check and the quota see one send at a time. */
-export async function lockAccountForSend(db: Executor, accountId: number): Promise<void> {
-  await db.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`);
-}
-
 export async function findRecentByClientMsgId(db: Executor, accountId: number, clientMsgId: string, since: Date): Promise<BroadcastRow | undefined> {
   const result = await db.execute(sql`
     SELECT ${broadcastColumns} FROM broadcasts

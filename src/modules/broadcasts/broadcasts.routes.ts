@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
+import { AccountParams, adminSecurity, PageOf, problems } from '../../http/schemas.js';
 import {
   BroadcastParams,
   BroadcastSchema,
@@ -58,7 +58,7 @@ export const broadcastsRoutes: FastifyPluginAsyncTypebox<{ broadcasts: Broadcast
       summary: 'Broadcasts, newest first',
       params: AccountParams,
       querystring: ListQuery,
-      response: { 200: Type.Object({ items: Type.Array(BroadcastSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 401, 403, 404) },
+      response: { 200: PageOf(BroadcastSchema), ...problems(400, 401, 403, 404) },
     },
     handler: async (request) => broadcasts.list(request.accountAccess.account.id, request.query),
   });
@@ -101,7 +101,7 @@ export const broadcastsRoutes: FastifyPluginAsyncTypebox<{ broadcasts: Broadcast
       security: [{ clientBearer: [] }],
       summary: 'What you received from an account, newest first',
       querystring: InboxQuery,
-      response: { 200: Type.Object({ items: Type.Array(InboxItem), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 401, 404) },
+      response: { 200: PageOf(InboxItem), ...problems(400, 401, 404) },
     },
     handler: async (request) => broadcasts.inbox(request.wechatUserId, request.query),
   });

@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
-import { Id, Timestamp } from '../../http/schemas.js';
+import { HttpUrl, Id, Timestamp } from '../../http/schemas.js';
 import { Appid } from '../client/client.schemas.js';
 import { Cursor, Openid } from '../followers/followers.schemas.js';
 import type { BroadcastMessage, BroadcastTargetInput } from './broadcasts.service.js';
 
-const HttpUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 });
 
 const Article = Type.Object(
   {

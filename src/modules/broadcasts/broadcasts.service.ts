@@ -1,12 +1,12 @@
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../http/cursor.js';
+import { decodeCursor, page } from '../../http/cursor.js';
 import type { QuotaService } from '../accounts/quota.service.js';
 import { quotaWindow } from '../accounts/quota-window.js';
-import { findAccountByAppid } from '../accounts/accounts.repo.js';
+import { findAccountByAppid, lockAccount } from '../accounts/accounts.repo.js';
 import { findFollowerOfUser, lockFollowersByOpenid } from '../followers/followers.repo.js';
-import { findTag } from '../followers/tags.repo.js';
+import { tagExists } from '../followers/tags.repo.js';
 import type { BroadcastJobs } from './broadcasts.jobs.js';
 import {
   articleIsLive,
@@ -23,7 +23,6 @@ import {
   listArticles,
   listBroadcasts,
   listInbox,
-  lockAccountForSend,
   markArticleDeleted,
   markDeleted,
   setBroadcastSpeed,
@@ -155,12 +154,12 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
       const articles = prepareArticles(input.message);
       const now = deps.clock.now();
       const outcome = await db.transaction(async (tx) => {
-        await lockAccountForSend(tx, accountId);
+        await lockAccount(tx, accountId);
         if (input.clientMsgId !== undefined) {
           const existing = await findRecentByClientMsgId(tx, accountId, input.clientMsgId, new Date(now.getTime() - CLIENT_MSG_ID_WINDOW_MS));
           if (existing) return { broadcast: existing, duplicate: true };
         }
-        if ('tagId' in input.target && !(await findTag(tx, accountId, input.target.tagId))) {
+        if ('tagId' in input.target && !(await tagExists(tx, accountId, input.target.tagId))) {
           throw new AppError('TAG_NOT_FOUND', `Tag ${input.target.tagId} does not exist on this account`);
         }
         const unit = await deps.quota.consume(tx, accountId, 'broadcast');
@@ -201,7 +200,7 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
       const openids = [...new Set(input.openids)];
       const now = deps.clock.now();
       const broadcast = await db.transaction(async (tx) => {
-        await lockAccountForSend(tx, accountId);
+        await lockAccount(tx, accountId);
         const day = quotaWindow(now, 'day', deps.timeZone);
         const used = await countPreviewRecipientsSince(tx, accountId, day.start);
         if (used + openids.length > PREVIEW_RECIPIENTS_PER_DAY) {
@@ -235,9 +234,8 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
     async list(accountId: number, query: { cursor?: string; limit: number; includePreviews?: boolean }) {
       const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
       const rows = await listBroadcasts(db, accountId, { beforeId, limit: query.limit + 1, includePreviews: query.includePreviews ?? false });
-      const items = await withArticles(rows.slice(0, query.limit));
-      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-      return { items, nextCursor: last ? encodeCursor(last.id) : null };
+      const { items, nextCursor } = page(rows, query.limit, (row) => row.id);
+      return { items: await withArticles(items), nextCursor };
     },
 
     async get(accountId: number, broadcastId: number) {
@@ -284,10 +282,10 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
       if (!follower) return { items: [], nextCursor: null };
       const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
       const rows = await listInbox(db, follower.followerId, { beforeBroadcastId: beforeId, limit: query.limit + 1 });
-      const page = rows.slice(0, query.limit);
-      const broadcasts = await findBroadcastsByIds(db, page.map((r) => r.broadcastId));
-      const articles = await listArticles(db, page.map((r) => r.broadcastId));
-      const items = page.flatMap(({ broadcastId, deliveredAt }) => {
+      const { items: delivered, nextCursor } = page(rows, query.limit, (row) => row.broadcastId);
+      const broadcasts = await findBroadcastsByIds(db, delivered.map((r) => r.broadcastId));
+      const articles = await listArticles(db, delivered.map((r) => r.broadcastId));
+      const items = delivered.flatMap(({ broadcastId, deliveredAt }) => {
         const broadcast = broadcasts.get(broadcastId)!;
         const live = (articles.get(broadcastId) ?? []).filter((a) => a.deletedAt === null);
         // A news broadcast whose articles were all deleted has nothing left to show.
@@ -303,8 +301,7 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
             : broadcast.body),
         };
       });
-      const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-      return { items, nextCursor: last ? encodeCursor(last.broadcastId) : null };
+      return { items, nextCursor };
     },
 
     /** For engagements: an article can be read while its broadcast was sent and neither was deleted. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
-import type { Database } from '../../db/client.js';
+import type { Database, Transaction } from '../../db/client.js';
 import type { QuotaService } from '../accounts/quota.service.js';
 import type { BroadcastJobs } from './broadcasts.jobs.js';
 import {
@@ -19,7 +19,7 @@ import {
   planRanges,
   type BroadcastRow,
 } from './broadcasts.repo.js';
-import { findTag } from '../followers/tags.repo.js';
+import { tagExists } from '../followers/tags.repo.js';
 
 /** WeChat's mass-send speed levels: recipients per minute for speed 0 (fastest) to 4. */
 export const SPEED_RECIPIENTS_PER_MINUTE = [800_000, 600_000, 450_000, 300_000, 100_000] as const;
@@ -42,7 +42,7 @@ export function createFanout(deps: { db: Database; clock: Clock; quota: QuotaSer
   const { db } = deps;
 
   /** Final status in the same transaction as the last counts; a broadcast that delivered nothing gets its quota back. */
-  async function finish(tx: Parameters<Parameters<Database['transaction']>[0]>[0], broadcast: BroadcastRow, sentCount: number, reason?: string) {
+  async function finish(tx: Transaction, broadcast: BroadcastRow, sentCount: number, reason?: string) {
     const failed = sentCount === 0;
     const changed = await finishBroadcast(tx, broadcast.id, {
       status: failed ? 'SEND_FAIL' : 'SEND_SUCCESS',
@@ -68,7 +68,7 @@ export function createFanout(deps: { db: Database; clock: Clock; quota: QuotaSer
         const broadcast = await findBroadcastById(tx, broadcastId, { forUpdate: true });
         if (!broadcast || broadcast.isPreview) return undefined;
         if (broadcast.status === 'queued') {
-          if (broadcast.target === 'tag' && !(await findTag(tx, broadcast.accountId, broadcast.targetTagId!))) {
+          if (broadcast.target === 'tag' && !(await tagExists(tx, broadcast.accountId, broadcast.targetTagId!))) {
             await finish(tx, broadcast, 0, 'TAG_DELETED');
             return { broadcast, finished: true };
           }

@@ -1,9 +1,9 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { HttpUrl } from '../../http/schemas.js';
 import { ENGAGEMENT_ACTIONS, READ_SOURCES, SHARE_SCENES, SUBSCRIBE_SCENES } from '../followers/wechat-constants.js';
 import type { UpstreamMessage } from './client.service.js';
 
 export const Appid = Type.String({ pattern: '^wx[0-9a-f]{16}$', description: 'The AppID of the official account' });
-const HttpUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 });
 
 export const CreateUserBody = Type.Object(
   {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
+import { AccountParams, adminSecurity, PageOf, problems } from '../../http/schemas.js';
 import {
   BlacklistEntry,
   BlacklistQuery,
@@ -16,9 +16,6 @@ import {
 import type { FollowersService } from './followers.service.js';
 import { FOLLOWER_LIMITS } from './wechat-constants.js';
 
-const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-
 /** Follower management for an account's admins and owners: followers, remarks, tags and the blacklist. */
 export const followersRoutes: FastifyPluginAsyncTypebox<{ followers: FollowersService }> = async (app, { followers }) => {
   app.addHook('onRequest', app.authenticate);
@@ -26,7 +23,7 @@ export const followersRoutes: FastifyPluginAsyncTypebox<{ followers: FollowersSe
   const security = adminSecurity;
 
   app.get('/v1/accounts/:id/followers', {
-    schema: { tags: ['followers'], security, summary: 'Current followers, in follow order', params: AccountParams, querystring: FollowerListQuery, response: { 200: page(FollowerSchema), ...problems(400, 401, 403, 404) } },
+    schema: { tags: ['followers'], security, summary: 'Current followers, in follow order', params: AccountParams, querystring: FollowerListQuery, response: { 200: PageOf(FollowerSchema), ...problems(400, 401, 403, 404) } },
     handler: async (request) => followers.list(request.accountAccess.account.id, request.query),
   });
 
@@ -76,7 +73,7 @@ export const followersRoutes: FastifyPluginAsyncTypebox<{ followers: FollowersSe
 
   const BlacklistBatch = openidBatch(FOLLOWER_LIMITS.openidsPerBlacklistBatch);
   app.get('/v1/accounts/:id/blacklist', {
-    schema: { tags: ['blacklist'], security, summary: 'Blacklisted followers', params: AccountParams, querystring: BlacklistQuery, response: { 200: page(BlacklistEntry), ...problems(400, 401, 403, 404) } },
+    schema: { tags: ['blacklist'], security, summary: 'Blacklisted followers', params: AccountParams, querystring: BlacklistQuery, response: { 200: PageOf(BlacklistEntry), ...problems(400, 401, 403, 404) } },
     handler: async (request) => followers.listBlacklist(request.accountAccess.account.id, request.query),
   });
 

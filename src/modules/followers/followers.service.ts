@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import type { Database } from '../../db/client.js';
+import type { Database, Transaction } from '../../db/client.js';
 import { AppError, isUniqueViolation } from '../../errors.js';
 import { decodeCursor, page } from '../../http/cursor.js';
 import {
@@ -18,11 +18,12 @@ import {
   deleteTag,
   findTag,
   insertTag,
+  tagExists,
   listTags,
-  lockAccountTags,
   removeTagMembers,
   renameTag,
 } from './tags.repo.js';
+import { lockAccount } from '../accounts/accounts.repo.js';
 import { FOLLOWER_LIMITS } from './wechat-constants.js';
 
 export type FollowersService = ReturnType<typeof createFollowersService>;
@@ -57,7 +58,7 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
   const { db } = deps;
 
   /** Resolves openids to this account's followers, refusing the whole batch if any is unknown (WeChat's 40003). */
-  async function lockKnownFollowers(tx: Parameters<Parameters<Database['transaction']>[0]>[0], accountId: number, openids: string[]) {
+  async function lockKnownFollowers(tx: Transaction, accountId: number, openids: string[]) {
     const wanted = dedupe(openids);
     const found = await lockFollowersByOpenid(tx, accountId, wanted);
     if (found.length !== wanted.length) {
@@ -68,15 +69,23 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
     return found;
   }
 
+  const tagNotFound = (tagId: number) => new AppError('TAG_NOT_FOUND', `Tag ${tagId} does not exist on this account`);
+
+  /** The tag with its follower count, for the routes that show or judge the count. */
   async function requireTag(accountId: number, tagId: number) {
     const tag = await findTag(db, accountId, tagId);
-    if (!tag) throw new AppError('TAG_NOT_FOUND', `Tag ${tagId} does not exist on this account`);
+    if (!tag) throw tagNotFound(tagId);
     return tag;
+  }
+
+  /** Existence only: paging and tagging need not count a possibly large tag's followers. */
+  async function requireTagExists(accountId: number, tagId: number) {
+    if (!(await tagExists(db, accountId, tagId))) throw tagNotFound(tagId);
   }
 
   return {
     async list(accountId: number, query: { cursor?: string; limit: number; tagId?: number }) {
-      if (query.tagId !== undefined) await requireTag(accountId, query.tagId);
+      if (query.tagId !== undefined) await requireTagExists(accountId, query.tagId);
       const rows = await listFollowers(db, accountId, { afterId: decodeCursor(query.cursor), limit: query.limit + 1, tagId: query.tagId });
       const { items, nextCursor } = page(rows, query.limit, (row) => row.id);
       return { items: items.map(toFollowerView), nextCursor };
@@ -100,7 +109,7 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
     async createTag(accountId: number, name: string) {
       try {
         return await db.transaction(async (tx) => {
-          await lockAccountTags(tx, accountId);
+          await lockAccount(tx, accountId);
           if ((await countTags(tx, accountId)) >= FOLLOWER_LIMITS.tagsPerAccount) {
             throw new AppError('TAG_LIMIT_REACHED', `An account may have at most ${FOLLOWER_LIMITS.tagsPerAccount} tags`);
           }
@@ -114,7 +123,7 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
 
     async renameTag(accountId: number, tagId: number, name: string) {
       try {
-        if (!(await renameTag(db, accountId, tagId, name))) throw new AppError('TAG_NOT_FOUND', `Tag ${tagId} does not exist on this account`);
+        if (!(await renameTag(db, accountId, tagId, name))) throw tagNotFound(tagId);
       } catch (error) {
         if (isUniqueViolation(error)) throw new AppError('TAG_NAME_TAKEN', `The account already has a tag named "${name}"`);
         throw error;
@@ -132,7 +141,7 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
 
     /** Tags up to 50 followers at once, all or none; no follower may end up with more than 20 tags. */
     async tagFollowers(accountId: number, tagId: number, openids: string[]) {
-      await requireTag(accountId, tagId);
+      await requireTagExists(accountId, tagId);
       return db.transaction(async (tx) => {
         const followers = await lockKnownFollowers(tx, accountId, openids);
         const counts = await countTagsOfFollowers(tx, followers.map((f) => f.id), tagId);
@@ -145,7 +154,7 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
     },
 
     async untagFollowers(accountId: number, tagId: number, openids: string[]) {
-      await requireTag(accountId, tagId);
+      await requireTagExists(accountId, tagId);
       return db.transaction(async (tx) => {
         const followers = await lockKnownFollowers(tx, accountId, openids);
         return { untagged: await removeTagMembers(tx, tagId, followers.map((f) => f.id)) };

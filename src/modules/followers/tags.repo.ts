@@ -7,11 +7,6 @@ export interface TagRecord {
   count: number;
 }
 
-/** Serialises tag creation per account, so the per-account tag limit holds under concurrent requests. */
-export async function lockAccountTags(db: Executor, accountId: number): Promise<void> {
-  await db.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`);
-}
-
 export async function countTags(db: Executor, accountId: number): Promise<number> {
   const result = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM tags WHERE account_id = ${accountId}`);
   return result.rows[0]!.n;
@@ -23,23 +18,27 @@ export async function insertTag(db: Executor, accountId: number, name: string): 
   return { ...result.rows[0]!, count: 0 };
 }
 
-/** Tags with the number of current followers carrying each. */
+/** A tag with the number of current followers carrying it, as `tags t`. */
+const tagWithCount = sql`
+  t.id, t.name,
+  (SELECT count(*)::int FROM follower_tags ft JOIN followers f ON f.id = ft.follower_id WHERE ft.tag_id = t.id AND f.subscribed) AS count`;
+
 export async function listTags(db: Executor, accountId: number): Promise<TagRecord[]> {
   const result = await db.execute<{ id: number; name: string; count: number }>(sql`
-    SELECT t.id, t.name,
-           (SELECT count(*)::int FROM follower_tags ft JOIN followers f ON f.id = ft.follower_id
-            WHERE ft.tag_id = t.id AND f.subscribed) AS count
-    FROM tags t WHERE t.account_id = ${accountId} ORDER BY t.id`);
+    SELECT ${tagWithCount} FROM tags t WHERE t.account_id = ${accountId} ORDER BY t.id`);
   return result.rows;
 }
 
 export async function findTag(db: Executor, accountId: number, tagId: number): Promise<TagRecord | undefined> {
   const result = await db.execute<{ id: number; name: string; count: number }>(sql`
-    SELECT t.id, t.name,
-           (SELECT count(*)::int FROM follower_tags ft JOIN followers f ON f.id = ft.follower_id
-            WHERE ft.tag_id = t.id AND f.subscribed) AS count
-    FROM tags t WHERE t.account_id = ${accountId} AND t.id = ${tagId}`);
+    SELECT ${tagWithCount} FROM tags t WHERE t.account_id = ${accountId} AND t.id = ${tagId}`);
   return result.rows[0];
+}
+
+/** Whether the account has the tag, without counting its followers (which findTag does). */
+export async function tagExists(db: Executor, accountId: number, tagId: number): Promise<boolean> {
+  const result = await db.execute(sql`SELECT 1 FROM tags WHERE account_id = ${accountId} AND id = ${tagId}`);
+  return (result.rowCount ?? 0) > 0;
 }
 
 export async function renameTag(db: Executor, accountId: number, tagId: number, name: string): Promise<boolean> {
