@@ -18,7 +18,9 @@ describe('the API process', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'drain@example.com', password: 'a long password' }),
       });
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Signal only once the server has the request (its log says so), not after a guessed delay: under load a
+      // fixed delay can fire before the connection is accepted, and then there is nothing in flight to drain.
+      await waitFor(async () => api.output().includes('"url":"/v1/auth/register"'), { timeoutMs: 10_000, intervalMs: 2, what: 'the request to reach the server' });
       api.child.kill('SIGTERM');
       expect((await inFlight).status).toBe(201);
       expect((await api.exited).code, api.output()).toBe(0);
