@@ -8,4 +8,6 @@ COPY src ./src
 COPY migrations ./migrations
 USER node
 EXPOSE 3000 3001
-CMD ["npm", "run", "start:api"]
+# node itself is PID 1, not npm: `docker stop` sends SIGTERM straight to the process that drains and exits 0
+# (the compose file runs the worker and the migration the same way).
+CMD ["node", "--import", "tsx", "src/server.ts"]

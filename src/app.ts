@@ -7,14 +7,17 @@ import { AppError } from './errors.js';
 import { ProblemSchema } from './http/schemas.js';
 import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { clientAuthPlugin } from './plugins/client-auth.js';
+import { clientRateLimitPlugin } from './plugins/client-rate-limit.js';
 import { problemPlugin } from './plugins/problem.js';
 import { installValidation } from './plugins/validation.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { broadcastsRoutes } from './modules/broadcasts/broadcasts.routes.js';
+import { inboxRoutes } from './modules/broadcasts/inbox.routes.js';
 import { clientRoutes } from './modules/client/client.routes.js';
 import { followersRoutes } from './modules/followers/followers.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { createReadinessCheck } from './modules/health/health.service.js';
 import { redisKey } from './redis.js';
 
 /**
@@ -26,7 +29,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: true,
+    // Only the proxies named by TRUST_PROXY may set the client address (request.ip, which rate limits key on).
+    trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
     routerOptions: { ignoreTrailingSlash: true },
   });
@@ -73,16 +77,37 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         retryAfterSeconds: Math.ceil(context.ttl / 1000),
       }),
   });
-  await app.register(adminAuthPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, accounts: services.accounts });
-  await app.register(clientAuthPlugin, { jwtSecret: config.jwtSecret, expiresIn: config.clientTokenExpiresIn });
+  await app.register(adminAuthPlugin, {
+    secret: config.jwtSecret,
+    expiresIn: config.jwtExpiresIn,
+    accounts: services.accounts,
+    adminUserExists: services.principals.adminUserExists,
+  });
+  await app.register(clientAuthPlugin, {
+    jwtSecret: config.jwtSecret,
+    expiresIn: config.clientTokenExpiresIn,
+    wechatUserExists: services.principals.wechatUserExists,
+  });
 
   // Then the modules.
-  await app.register(healthRoutes, { db: deps.database.db, redis: deps.redis });
+  await app.register(healthRoutes, { readiness: createReadinessCheck({ db: deps.database.db, redis: deps.redis, logger: deps.logger }) });
   await app.register(authRoutes, { auth: services.auth, rateLimitPerMinute: config.login.rateLimitPerMinute });
   await app.register(accountsRoutes, { accounts: services.accounts, quota: services.quota });
   await app.register(followersRoutes, { followers: services.followers });
-  await app.register(clientRoutes, { client: services.client });
-  await app.register(broadcastsRoutes, { broadcasts: services.broadcasts });
+  // The simulated WeChat app, in a scope of its own so that its rate limits apply to its routes only. Where a real
+  // follower side exists, CLIENT_API_ENABLED=false leaves the whole surface unregistered (404).
+  if (config.client.apiEnabled) {
+    await app.register(async (clientApi) => {
+      await clientApi.register(clientRateLimitPlugin, {
+        perUserPerMinute: config.client.rateLimitPerMinute,
+        perIpPerMinute: config.client.ipRateLimitPerMinute,
+        signupPerIpPerMinute: config.client.signupRateLimitPerMinute,
+      });
+      await clientApi.register(clientRoutes, { client: services.client });
+      await clientApi.register(inboxRoutes, { broadcasts: services.broadcasts });
+    });
+  }
+  await app.register(broadcastsRoutes, { broadcasts: services.broadcasts, accounts: services.accounts });
 
   return app;
 }

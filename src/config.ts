@@ -1,3 +1,4 @@
+import { isIP, isIPv4 } from 'node:net';
 import envSchema from 'env-schema';
 import { Type, type Static } from 'typebox';
 
@@ -14,6 +15,11 @@ const ConfigSchema = Type.Object({
 
   DATABASE_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/oa_platform', pattern: '^postgres(ql)?://' }),
   DATABASE_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 500 }),
+  // Group commit of follower-side events (follows, messages, engagements): rows per statement, statements in flight
+  // per kind, and how long a group waits to fill (0: it takes what arrived in the same event-loop turn).
+  EVENTS_GROUP_MAX_ROWS: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
+  EVENTS_GROUP_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+  EVENTS_GROUP_LINGER_MS: Type.Integer({ default: 0, minimum: 0, maximum: 1_000 }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
   REDIS_PREFIX: Type.String({ default: 'oa', pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
 
@@ -25,12 +31,23 @@ const ConfigSchema = Type.Object({
   LOGIN_MAX_FAILURES: Type.Integer({ default: 5, minimum: 1 }),
   LOGIN_LOCKOUT_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
   AUTH_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 30, minimum: 1 }),
+  // Empty: X-Forwarded-For is ignored, because without a proxy in front it is whatever the client wrote.
+  TRUST_PROXY: Type.String({ default: '' }),
+
+  CLIENT_API_ENABLED: Type.Boolean({ default: true }),
+  CLIENT_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 120, minimum: 1 }),
+  CLIENT_IP_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 1200, minimum: 1 }),
+  CLIENT_SIGNUP_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 30, minimum: 1 }),
 
   QUOTA_TIMEZONE: Type.String({ default: 'Asia/Shanghai', minLength: 1 }),
   // 20,000 measured best for a million followers on 2 cores (bench:fanout): fewer commits, short transactions still.
   FANOUT_BATCH_SIZE: Type.Integer({ default: 20_000, minimum: 1, maximum: 100_000 }),
   FANOUT_BATCH_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
   FANOUT_PLAN_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+  // Failed attempts (counted in PostgreSQL) after which a batch's followers count as errors; retries back off from
+  // FANOUT_RETRY_DELAY_MS, doubling: the defaults give up after about two minutes of failures.
+  FANOUT_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1, maximum: 100 }),
+  FANOUT_RETRY_DELAY_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 600_000 }),
   WORKER_LOCK_DURATION_MS: Type.Integer({ default: 30_000, minimum: 1000 }),
   SWEEP_INTERVAL_MS: Type.Integer({ default: 30_000, minimum: 100 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ default: 25_000, minimum: 0 }),
@@ -46,6 +63,8 @@ export interface Config {
   logLevel: RawConfig['LOG_LEVEL'];
   databaseUrl: string;
   databasePoolMax: number;
+  /** Group commit of follower-side events (src/modules/events/events.batcher.ts). */
+  eventGroups: { maxRows: number; maxConcurrentGroups: number; lingerMs: number };
   redisUrl: string;
   redisPrefix: string;
   jwtSecret: string;
@@ -53,8 +72,12 @@ export interface Config {
   clientTokenExpiresIn: string;
   bodyLimitBytes: number;
   login: { maxFailures: number; lockoutSeconds: number; rateLimitPerMinute: number };
+  /** Fastify's trustProxy: false, or the proxy addresses/CIDRs whose X-Forwarded-For is believed. */
+  trustProxy: false | string[];
+  /** The /client/v1 simulator of the WeChat app: off where a real follower side exists; limits per minute. */
+  client: { apiEnabled: boolean; rateLimitPerMinute: number; ipRateLimitPerMinute: number; signupRateLimitPerMinute: number };
   quotaTimeZone: string;
-  fanout: { batchSize: number; batchConcurrency: number; planConcurrency: number };
+  fanout: { batchSize: number; batchConcurrency: number; planConcurrency: number; maxAttempts: number; retryDelayMs: number };
   worker: { lockDurationMs: number; sweepIntervalMs: number };
   shutdownGraceMs: number;
 }
@@ -64,7 +87,23 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const DEVELOPMENT_JWT_SECRET = 'oa-platform-development-secret-do-not-use-in-production';
+/**
+ * A connection URL fit for logs and messages: its password (DATABASE_URL, REDIS_URL may carry one) masked. Every
+ * place that prints such a URL goes through here.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Cannot tell the password apart in a URL that does not parse: print none of it.
+    return '(unparseable URL)';
+  }
+}
+
+/** Public (it is in the source), so it is only accepted while the API cannot be reached from another machine. */
+export const DEVELOPMENT_JWT_SECRET = 'oa-platform-development-secret-do-not-use-in-production';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let raw: RawConfig;
@@ -76,6 +115,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.NODE_ENV === 'production' && !raw.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production (at least 32 characters)');
   }
+  if ((raw.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET) === DEVELOPMENT_JWT_SECRET && (raw.NODE_ENV === 'production' || !isLoopbackHost(raw.HOST))) {
+    throw new ConfigError(
+      `Invalid configuration: JWT_SECRET must be set to a secret of your own (at least 32 characters) when HOST=${raw.HOST}: ` +
+        'the development secret is public, so it is only accepted while the API listens on loopback (127.0.0.1, ::1, localhost)',
+    );
+  }
+  const trustProxy = parseTrustProxy(raw.TRUST_PROXY);
   if (!isKnownTimeZone(raw.QUOTA_TIMEZONE)) {
     throw new ConfigError(`Invalid configuration: QUOTA_TIMEZONE "${raw.QUOTA_TIMEZONE}" is not an IANA time zone`);
   }
@@ -87,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     databaseUrl: raw.DATABASE_URL,
     databasePoolMax: raw.DATABASE_POOL_MAX,
+    eventGroups: { maxRows: raw.EVENTS_GROUP_MAX_ROWS, maxConcurrentGroups: raw.EVENTS_GROUP_CONCURRENCY, lingerMs: raw.EVENTS_GROUP_LINGER_MS },
     redisUrl: raw.REDIS_URL,
     redisPrefix: raw.REDIS_PREFIX,
     jwtSecret: raw.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
@@ -98,8 +145,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockoutSeconds: raw.LOGIN_LOCKOUT_SECONDS,
       rateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
     },
+    trustProxy,
+    client: {
+      apiEnabled: raw.CLIENT_API_ENABLED,
+      rateLimitPerMinute: raw.CLIENT_RATE_LIMIT_PER_MINUTE,
+      ipRateLimitPerMinute: raw.CLIENT_IP_RATE_LIMIT_PER_MINUTE,
+      signupRateLimitPerMinute: raw.CLIENT_SIGNUP_RATE_LIMIT_PER_MINUTE,
+    },
     quotaTimeZone: raw.QUOTA_TIMEZONE,
-    fanout: { batchSize: raw.FANOUT_BATCH_SIZE, batchConcurrency: raw.FANOUT_BATCH_CONCURRENCY, planConcurrency: raw.FANOUT_PLAN_CONCURRENCY },
+    fanout: {
+      batchSize: raw.FANOUT_BATCH_SIZE,
+      batchConcurrency: raw.FANOUT_BATCH_CONCURRENCY,
+      planConcurrency: raw.FANOUT_PLAN_CONCURRENCY,
+      maxAttempts: raw.FANOUT_MAX_ATTEMPTS,
+      retryDelayMs: raw.FANOUT_RETRY_DELAY_MS,
+    },
     worker: { lockDurationMs: raw.WORKER_LOCK_DURATION_MS, sweepIntervalMs: raw.SWEEP_INTERVAL_MS },
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
   };
@@ -111,6 +171,45 @@ function describeEnvError(error: unknown): string {
   return message
     .replace(/env\//g, '')
     .replace(/must have required property '([A-Z_]+)'/g, '$1 is required');
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
+}
+
+/** Names proxy-addr (behind Fastify's trustProxy) gives to address ranges. */
+const NAMED_PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: empty trusts no proxy; otherwise comma-separated addresses, CIDRs or proxy-addr range names of the
+ * proxies in front of the API. `true` (trust every hop) is refused: the left-most X-Forwarded-For entry it would
+ * believe is written by the client. So is a hop count: Fastify 5 ignores one (it cannot tell a proxy from a client
+ * that reached the API directly), and silently trusting nothing would surprise whoever set it.
+ */
+function parseTrustProxy(value: string): Config['trustProxy'] {
+  const text = value.trim();
+  if (text === '') return false;
+  if (/^[0-9]+$/.test(text)) {
+    throw new ConfigError(`Invalid configuration: TRUST_PROXY must name the proxies' addresses or CIDRs, not a hop count (${text})`);
+  }
+  const entries = text.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (bad.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration: TRUST_PROXY must be a hop count or comma-separated proxy addresses/CIDRs (or loopback, linklocal, uniquelocal); ` +
+        `not ${bad.map((entry) => JSON.stringify(entry)).join(', ')}`,
+    );
+  }
+  return entries;
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (NAMED_PROXY_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function isKnownTimeZone(timeZone: string): boolean {

@@ -1,18 +1,23 @@
 import type { Redis } from 'ioredis';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { redactUrl, type Config } from './config.js';
 import { createDatabase, type DatabaseHandle } from './db/client.js';
+import { describeError, StartupError } from './errors.js';
+import { createLogger } from './logger.js';
 import { createAccountsService, type AccountsService } from './modules/accounts/accounts.service.js';
 import { createQuotaService, type QuotaService } from './modules/accounts/quota.service.js';
 import { createAuthService, type AuthService } from './modules/auth/auth.service.js';
+import { createPrincipalsService, type PrincipalsService } from './modules/auth/principals.service.js';
 import { createClientService, type ClientService } from './modules/client/client.service.js';
+import { createEventsService, type EventsService } from './modules/events/events.service.js';
 import { createFollowersService, type FollowersService } from './modules/followers/followers.service.js';
+import { pingDatabase } from './modules/health/health.repo.js';
 import { createBroadcastJobs, type BroadcastJobs } from './modules/broadcasts/broadcasts.jobs.js';
 import { createBroadcastsService, type BroadcastsService } from './modules/broadcasts/broadcasts.service.js';
-import { createFanout, type Fanout } from './modules/broadcasts/fanout.js';
+import { createFanout, type Fanout } from './modules/broadcasts/fanout.service.js';
 import { createProducers, type Producers } from './queues/queues.js';
-import { createRedis } from './redis.js';
+import { createRedis, watchConnection } from './redis.js';
 
 /**
  * The one composition root. The API process, the worker process, tests and benchmarks all build their
@@ -28,9 +33,13 @@ export interface Deps {
   producers: Producers;
   services: {
     auth: AuthService;
+    /** Whether the users that tokens name exist (admin and WeChat users). */
+    principals: PrincipalsService;
     accounts: AccountsService;
     quota: QuotaService;
     followers: FollowersService;
+    /** The follower side's append-only facts (follows, messages, engagements): group-committed writes, reads. */
+    events: EventsService;
     client: ClientService;
     broadcasts: BroadcastsService;
     broadcastJobs: BroadcastJobs;
@@ -47,23 +56,36 @@ export interface DepsOptions {
 }
 
 export async function createDeps(config: Config, options: DepsOptions): Promise<Deps> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { role: options.role } });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, role: options.role });
   const clock = options.clock ?? systemClock;
   const database = createDatabase({ url: config.databaseUrl, poolMax: config.databasePoolMax, applicationName: `oa-platform-${options.role}` });
+  // A process that cannot reach PostgreSQL at boot stops with one clear line (its supervisor restarts it), rather
+  // than passing for started; checked before the watcher, which would log the same failure a second time.
+  try {
+    await pingDatabase(database.db);
+  } catch (error) {
+    await database.close();
+    throw new StartupError(`PostgreSQL at ${redactUrl(config.databaseUrl)} is unreachable: ${describeError(error)}`);
+  }
+  // One warning when PostgreSQL is lost, one line when it is back (the pool probes it meanwhile).
+  watchConnection(database.connectivity, logger, 'postgres');
   const redis = createRedis(config.redisUrl, 'command', `oa-platform-${options.role}`);
   try {
     await redis.connect();
   } catch (error) {
     await database.close();
     redis.disconnect();
-    throw new Error(`Cannot connect to Redis at ${config.redisUrl}: ${(error as Error).message}`);
+    throw new StartupError(`Redis at ${redactUrl(config.redisUrl)} is unreachable: ${describeError(error)}`);
   }
+  // Watched once connected: a failure to connect at boot is reported by the StartupError alone, in one line.
+  watchConnection(redis, logger, `redis oa-platform-${options.role}`);
 
   const { db } = database;
-  const producers = createProducers(redis, config.redisPrefix);
+  const producers = createProducers(redis, config.redisPrefix, logger);
   const quota = createQuotaService({ db, clock, timeZone: config.quotaTimeZone });
   const broadcastJobs = createBroadcastJobs(producers);
   const broadcasts = createBroadcastsService({ db, clock, quota, jobs: broadcastJobs, timeZone: config.quotaTimeZone, log: logger });
+  const events = createEventsService({ db, pool: database.pool, grouping: config.eventGroups });
   const services = {
     auth: createAuthService({
       db,
@@ -72,13 +94,24 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       maxFailures: config.login.maxFailures,
       lockoutSeconds: config.login.lockoutSeconds,
     }),
+    principals: createPrincipalsService({ db, clock }),
     accounts: createAccountsService({ db, clock }),
     quota,
     followers: createFollowersService({ db, clock }),
-    client: createClientService({ db, clock, articles: { articleExists: broadcasts.articleExists } }),
+    events,
+    client: createClientService({ db, clock, events }),
     broadcasts,
     broadcastJobs,
-    fanout: createFanout({ db, clock, quota, jobs: broadcastJobs, batchSize: config.fanout.batchSize, logger }),
+    fanout: createFanout({
+      db,
+      clock,
+      quota,
+      jobs: broadcastJobs,
+      batchSize: config.fanout.batchSize,
+      maxAttempts: config.fanout.maxAttempts,
+      retryDelayMs: config.fanout.retryDelayMs,
+      logger,
+    }),
   };
 
   return {
@@ -90,6 +123,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     producers,
     services,
     async close() {
+      // Events still waiting for their group are written (and their callers answered) before the pool closes.
+      await events.close().catch(() => {});
       await producers.close().catch(() => {});
       await Promise.allSettled([database.close(), redis.quit()]);
     },

@@ -34,6 +34,9 @@ export const ERROR_CODES = [
   'PREVIEW_LIMIT_REACHED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  // A dependency is down: PostgreSQL, or Redis (queues, rate limits, login lockouts). Retry later.
+  'DATABASE_UNAVAILABLE',
+  'QUEUE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 
@@ -53,6 +56,27 @@ export class AppError extends Error {
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
+}
+
+/**
+ * A process cannot start (a dependency unreachable at boot, a port taken). Its message is complete and safe to
+ * print as the one line the process ends with: no stack, no password (see redactUrl).
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
+ * What actually failed, in the driver's own words, for a one-line message: the innermost cause (drizzle wraps a
+ * refused connection in "Failed query: …"). Node reports a refused connection to a name with several addresses
+ * ("localhost") as an AggregateError with an empty message: its parts' messages then.
+ */
+export function describeError(error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (cause instanceof Error && cause !== error) return describeError(cause);
+  if (error instanceof AggregateError && !error.message) return error.errors.map(describeError).join('; ');
+  if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
+  return String(error);
 }
 
 /** PostgreSQL SQLSTATE of an error raised by pg, if any. */

@@ -1,41 +1,41 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './config.js';
+import { redactUrl } from './config.js';
 import { runMigrations } from './db/migrate.js';
+import { describeError, StartupError } from './errors.js';
+import { createLogger } from './logger.js';
+import { exitOnStartupFailure, loadConfigOrExit } from './startup.js';
+import { supervise } from './supervisor.js';
 
 /**
- * `npm start`: apply pending migrations, then run the API and the worker as two processes (as a deployment
- * would), forward SIGTERM/SIGINT to both, and exit once both have drained. If either dies on its own, stop the
- * other and exit non-zero, so a supervisor notices.
+ * `npm start`: apply pending migrations, then run the API and the worker as two processes (as a deployment would).
+ * A child that dies is restarted with backoff (see supervisor.ts); SIGTERM or SIGINT stops both, and the launcher
+ * exits 0 once both have drained.
  */
-const config = loadConfig();
-await runMigrations(config.databaseUrl, { info: (message) => console.log(`[start] ${message}`) });
+const config = loadConfigOrExit('supervisor');
+const logger = createLogger({ level: config.logLevel, role: 'supervisor' });
 
-const entryPoints = { api: '../src/server.ts', worker: '../src/worker.ts' } as const;
-const children = new Map<string, ChildProcess>();
+try {
+  await runMigrations(config.databaseUrl, { info: (message) => logger.info(message) });
+} catch (error) {
+  exitOnStartupFailure('supervisor', new StartupError(`database migrations against ${redactUrl(config.databaseUrl)} failed: ${describeError(error)}`), config.logLevel);
+}
+
+const supervisor = supervise(
+  [
+    { name: 'api', modulePath: fileURLToPath(new URL('./server.ts', import.meta.url)) },
+    { name: 'worker', modulePath: fileURLToPath(new URL('./worker.ts', import.meta.url)) },
+  ],
+  { logger },
+);
+
+// npm forwards the signal it receives, and a terminal's Ctrl-C reaches npm and us both: a repeated signal while
+// stopping changes nothing (each child has its own grace period, SHUTDOWN_GRACE_MS).
 let stopping = false;
-let exitCode = 0;
-
-for (const [name, path] of Object.entries(entryPoints)) {
-  const child = fork(fileURLToPath(new URL(path, import.meta.url)), { execArgv: process.execArgv, stdio: 'inherit' });
-  children.set(name, child);
-  child.on('exit', (code, signal) => {
-    children.delete(name);
-    if (!stopping) {
-      console.error(`[start] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the rest`);
-      exitCode = 1;
-      stopAll('SIGTERM');
-    } else if (code !== 0) {
-      exitCode = 1;
-    }
-    if (children.size === 0) process.exit(exitCode);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: draining the API and the worker');
+    void supervisor.stop().then((code) => process.exit(code));
   });
 }
-
-function stopAll(signal: NodeJS.Signals) {
-  stopping = true;
-  for (const child of children.values()) child.kill(signal);
-}
-
-process.on('SIGTERM', () => stopAll('SIGTERM'));
-process.on('SIGINT', () => stopAll('SIGTERM'));

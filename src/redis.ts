@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -8,14 +9,16 @@ import { Redis, type RedisOptions } from 'ioredis';
  */
 export type RedisRole = 'command' | 'worker';
 
-export function createRedis(url: string, role: RedisRole, connectionName: string): Redis {
+export function createRedis(url: string, role: RedisRole, connectionName: string, logger?: OutageLogger): Redis {
   const options: RedisOptions =
     role === 'worker'
       ? { maxRetriesPerRequest: null, enableReadyCheck: true, connectionName }
       : { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, connectionName };
   const redis = new Redis(url, options);
-  // ioredis reconnects by itself; without a listener an 'error' event would crash the process.
-  redis.on('error', () => {});
+  // ioredis reconnects by itself; without a listener an 'error' event would crash the process. With a logger, an
+  // outage is one line when it starts and one when it ends, not one per reconnection attempt.
+  if (logger) watchConnection(redis, logger, `redis ${connectionName}`);
+  else redis.on('error', () => {});
   return redis;
 }
 
@@ -34,4 +37,42 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
     if (keys.length > 0) deleted += await redis.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
+}
+
+/** The little of a logger that connection watching needs; pino's Logger fits. */
+export interface OutageLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+// Errors some watcher has logged. BullMQ Queues and Workers re-emit their connection's errors (the same objects),
+// so a Queue over an already-watched client would otherwise log the same outage a second time.
+const reportedErrors = new WeakSet<object>();
+
+/**
+ * Logs a connection's outage once and its recovery once, instead of one line (or a raw stack on stderr) per retry.
+ * Works for ioredis clients and for BullMQ Queue/Worker objects, which re-emit their connection's errors: without
+ * an 'error' listener those would be printed raw or crash the process. `recoveredOn` names the event that means
+ * the connection is back ('ready' for ioredis; BullMQ Workers and Queues have none, so pass the ioredis client too).
+ * An outage whose error another watcher already logged (a Queue over a watched client) is not logged again.
+ */
+export function watchConnection(emitter: EventEmitter, logger: OutageLogger, name: string, recovery?: { emitter: EventEmitter; event: string }): void {
+  let down = false;
+  let logged = false;
+  let since = 0;
+  emitter.on('error', (error: Error) => {
+    const seenElsewhere = reportedErrors.has(error);
+    if (typeof error === 'object' && error !== null) reportedErrors.add(error);
+    if (down) return;
+    down = true;
+    since = Date.now();
+    logged = !seenElsewhere;
+    if (logged) logger.warn({ connection: name, err: { message: error.message, code: (error as NodeJS.ErrnoException).code } }, `${name}: connection lost`);
+  });
+  const back = recovery ?? { emitter, event: 'ready' };
+  back.emitter.on(back.event, () => {
+    if (!down) return;
+    down = false;
+    if (logged) logger.info({ connection: name, downMs: Date.now() - since }, `${name}: connection restored`);
+  });
 }

@@ -1,11 +1,11 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { loadConfig } from './config.js';
-import { createDeps } from './deps.js';
+import { createDepsOrExit, listenOrExit, stopWhenLauncherExits } from './startup.js';
 
 // API entry point: configuration, dependencies, the app, listen; on SIGTERM stop accepting, drain, close, exit 0.
-const config = loadConfig();
-const deps = await createDeps(config, { role: 'api' });
+// A start that fails (PostgreSQL or Redis unreachable, port taken) ends with one log line and exit code 1.
+const deps = await createDepsOrExit('api');
+const { config } = deps;
 const app = await buildApp(deps);
 
 closeWithGrace({ delay: config.shutdownGraceMs, logger: deps.logger }, async ({ signal, err }) => {
@@ -14,5 +14,6 @@ closeWithGrace({ delay: config.shutdownGraceMs, logger: deps.logger }, async ({ 
   await app.close();
   await deps.close();
 });
+stopWhenLauncherExits();
 
-await app.listen({ host: config.host, port: config.port });
+await listenOrExit('api', app, { host: config.host, port: config.port }, config.logLevel);

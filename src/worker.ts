@@ -1,19 +1,27 @@
 import closeWithGrace from 'close-with-grace';
 import Fastify from 'fastify';
-import { loadConfig } from './config.js';
-import { createDeps } from './deps.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { createReadinessCheck } from './modules/health/health.service.js';
 import { startConsumers } from './queues/consumers.js';
+import { resumeAfterOutages } from './queues/resume.js';
+import { createDepsOrExit, listenOrExit, stopWhenLauncherExits } from './startup.js';
 
-// Worker entry point: the same dependencies as the API, the BullMQ consumers, and a small health endpoint.
-const config = loadConfig();
-const deps = await createDeps(config, { role: 'worker' });
+// Worker entry point: the same dependencies as the API, the BullMQ consumers, and a small health server whose
+// /readyz checks what the worker needs, as the API's does: PostgreSQL, Redis, and its consumers running.
+const deps = await createDepsOrExit('worker');
+const { config } = deps;
 const consumers = await startConsumers(deps);
+// After a PostgreSQL or Redis outage, in-flight broadcasts resume as soon as it answers, not at the next sweep.
+resumeAfterOutages(deps, consumers);
 
 const health = Fastify({ logger: false });
-health.get('/healthz', async () => ({ status: 'ok' }));
-health.get('/readyz', async (_request, reply) => {
-  const running = consumers.workers.every((worker) => worker.isRunning());
-  return reply.code(running ? 200 : 503).send({ status: running ? 'ok' : 'fail', consumers: consumers.workers.map((w) => w.name) });
+await health.register(healthRoutes, {
+  readiness: createReadinessCheck({
+    db: deps.database.db,
+    redis: deps.redis,
+    logger: deps.logger,
+    consumersRunning: () => consumers.workers.every((worker) => worker.isRunning()),
+  }),
 });
 
 closeWithGrace({ delay: config.shutdownGraceMs, logger: deps.logger }, async ({ signal, err }) => {
@@ -24,6 +32,7 @@ closeWithGrace({ delay: config.shutdownGraceMs, logger: deps.logger }, async ({ 
   await consumers.close();
   await deps.close();
 });
+stopWhenLauncherExits();
 
-await health.listen({ host: config.host, port: config.workerHealthPort });
+await listenOrExit('worker', health, { host: config.host, port: config.workerHealthPort }, config.logLevel);
 deps.logger.info({ consumers: consumers.workers.map((w) => w.name) }, 'worker started');

@@ -6,7 +6,10 @@ import type { AccountsService } from '../modules/accounts/accounts.service.js';
 import type { AccountAccess } from '../modules/accounts/accounts.service.js';
 import type { Permission } from '../modules/accounts/permissions.js';
 
-/** Admin tokens carry `aud: admin`, so no other kind of token signed by this service is accepted in their place. */
+/**
+ * Admin tokens carry `aud: admin`, so no other kind of token signed by this service is accepted in their place.
+ * `aud`, `exp` and `sub` are required: a token without an audience or an expiry is refused, not taken as unlimited.
+ */
 export const ADMIN_AUDIENCE = 'oa-platform:admin';
 
 declare module '@fastify/jwt' {
@@ -40,12 +43,12 @@ function secondsOf(duration: string): number {
 
 export const adminAuthPlugin = fp(async function adminAuthPlugin(
   app: FastifyInstance,
-  options: { secret: string; expiresIn: string; accounts: AccountsService },
+  options: { secret: string; expiresIn: string; accounts: AccountsService; adminUserExists(userId: number): Promise<boolean> },
 ) {
   await app.register(fastifyJwt, {
     secret: options.secret,
     sign: { expiresIn: options.expiresIn, aud: ADMIN_AUDIENCE, algorithm: 'HS256' },
-    verify: { allowedAud: ADMIN_AUDIENCE, algorithms: ['HS256'] },
+    verify: { allowedAud: ADMIN_AUDIENCE, algorithms: ['HS256'], requiredClaims: ['aud', 'exp', 'sub'] },
   });
 
   const expiresInSeconds = secondsOf(options.expiresIn);
@@ -69,6 +72,9 @@ export const adminAuthPlugin = fp(async function adminAuthPlugin(
     }
     if (!Number.isSafeInteger(request.adminUserId) || request.adminUserId <= 0) {
       throw new AppError('UNAUTHORIZED', 'The admin token does not name a user');
+    }
+    if (!(await options.adminUserExists(request.adminUserId))) {
+      throw new AppError('UNAUTHORIZED', 'The admin token names a user that does not exist; log in again');
     }
   });
 

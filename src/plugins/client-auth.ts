@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 /**
  * Tokens of simulated WeChat users (the /client/v1 gateway). They are signed with a key derived from JWT_SECRET
  * but distinct from the admin key, and addressed to another audience, so an admin token is refused here and a
- * client token is refused on the admin API.
+ * client token is refused on the admin API. `aud`, `exp` and `sub` are required, and the user must exist.
  */
 export const CLIENT_AUDIENCE = 'oa-platform:client';
 
@@ -25,10 +25,16 @@ export function clientSigningKey(jwtSecret: string): string {
   return createHmac('sha256', jwtSecret).update('oa-platform client tokens v1').digest('hex');
 }
 
-export const clientAuthPlugin = fp(async function clientAuthPlugin(app: FastifyInstance, options: { jwtSecret: string; expiresIn: string }) {
+export interface ClientAuthOptions {
+  jwtSecret: string;
+  expiresIn: string;
+  wechatUserExists(wechatUserId: number): Promise<boolean>;
+}
+
+export const clientAuthPlugin = fp(async function clientAuthPlugin(app: FastifyInstance, options: ClientAuthOptions) {
   const key = clientSigningKey(options.jwtSecret);
   const sign = createSigner({ key, aud: CLIENT_AUDIENCE, expiresIn: options.expiresIn, algorithm: 'HS256' });
-  const verify = createVerifier({ key, allowedAud: CLIENT_AUDIENCE, algorithms: ['HS256'], cache: 10_000 });
+  const verify = createVerifier({ key, allowedAud: CLIENT_AUDIENCE, algorithms: ['HS256'], requiredClaims: ['aud', 'exp', 'sub'], cache: 10_000 });
 
   app.decorate('signClientToken', (wechatUserId: number) => sign({ sub: String(wechatUserId) }));
   app.decorateRequest('wechatUserId', 0);
@@ -45,6 +51,7 @@ export const clientAuthPlugin = fp(async function clientAuthPlugin(app: FastifyI
     }
     const id = Number(claims.sub);
     if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('UNAUTHORIZED', 'The user token does not name a user');
+    if (!(await options.wechatUserExists(id))) throw new AppError('UNAUTHORIZED', 'The user token names a user that does not exist');
     request.wechatUserId = id;
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, isAppError, type ErrorCode } from '../errors.js';
+import { AppError, describeError, isAppError, type ErrorCode } from '../errors.js';
+import { toUnavailableError } from '../outages.js';
 
 /** HTTP status of each service error code on the admin API. */
 export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
@@ -35,6 +36,8 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_LOGIN_ATTEMPTS: 429,
   RATE_LIMITED: 429,
+  DATABASE_UNAVAILABLE: 503,
+  QUEUE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -70,6 +73,8 @@ const TITLE_OF: Record<ErrorCode, string> = {
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported content type',
   TOO_MANY_LOGIN_ATTEMPTS: 'Too many login attempts',
   RATE_LIMITED: 'Too many requests',
+  DATABASE_UNAVAILABLE: 'The database is unavailable',
+  QUEUE_UNAVAILABLE: 'The queue is unavailable',
   INTERNAL: 'Internal error',
 };
 
@@ -101,6 +106,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
 /** Translates Fastify's own errors (validation, body parsing, limits) into service error codes. */
 export function toAppError(error: FastifyError): AppError {
   if (isAppError(error)) return error;
+  const unavailable = toUnavailableError(error);
+  if (unavailable) return unavailable;
   if (error.validation) {
     const errors = error.validation.map((issue) => ({
       in: error.validationContext ?? 'request',
@@ -133,6 +140,12 @@ export const problemPlugin = fp(async function problemPlugin(app: FastifyInstanc
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
     if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
+    // Expected while a dependency is down, and its outage is logged once by the connection watchers: a short
+    // warning per request, without the stack or the failed query.
+    else if (appError.code === 'DATABASE_UNAVAILABLE' || appError.code === 'QUEUE_UNAVAILABLE') {
+      // describeError gives the driver's own words ("connect ECONNREFUSED …"), never drizzle's message with parameters.
+      request.log.warn({ code: appError.code, reason: describeError(error) }, 'request failed: dependency unavailable');
+    }
     return sendProblem(reply, request, appError);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -109,6 +109,18 @@ describe('admin tokens', () => {
     expectProblem(await call(`Bearer ${otherAudience}`), 401, 'UNAUTHORIZED');
   });
 
+  it.each([
+    ['without aud', { exp: 3600 }],
+    ['without exp', { aud: ADMIN_AUDIENCE }],
+    ['without sub', { aud: ADMIN_AUDIENCE, exp: 3600, sub: undefined }],
+  ])('are refused %s', async (_label, claims) => {
+    const admin = await registerAdmin(ctx.app);
+    const now = Math.floor(Date.now() / 1000);
+    const { exp, ...rest } = claims as { exp?: number; aud?: string; sub?: undefined };
+    const payload = JSON.parse(JSON.stringify({ sub: String(admin.userId), iat: now, ...rest, ...(exp ? { exp: now + exp } : {}) }));
+    expectProblem(await call(`Bearer ${signHs256(payload, ctx.config.jwtSecret)}`), 401, 'UNAUTHORIZED');
+  });
+
   it('a correctly signed token by hand is accepted (the forgery tests above test the right thing)', async () => {
     const admin = await registerAdmin(ctx.app);
     const now = Math.floor(Date.now() / 1000);
@@ -126,5 +138,24 @@ describe('rate limiting of the auth routes', () => {
     const refused = await attempt();
     expectProblem(refused, 429, 'RATE_LIMITED');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe('login lockout under concurrent guesses', () => {
+  it('checks exactly LOGIN_MAX_FAILURES of 20 parallel wrong passwords against the hash and refuses the rest', async () => {
+    const admin = await registerAdmin(ctx.app);
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        ctx.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: admin.email, password: `wrong password ${i}` } }),
+      ),
+    );
+    const checked = guesses.filter((response) => response.statusCode === 401);
+    const refused = guesses.filter((response) => response.statusCode === 429);
+    expect({ checked: checked.length, refused: refused.length }).toEqual({ checked: 3, refused: 17 });
+    for (const response of checked) expectProblem(response, 401, 'INVALID_CREDENTIALS');
+    for (const response of refused) expectProblem(response, 429, 'TOO_MANY_LOGIN_ATTEMPTS');
+
+    const rightPassword = await ctx.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: admin.email, password } });
+    expectProblem(rightPassword, 429, 'TOO_MANY_LOGIN_ATTEMPTS');
   });
 });

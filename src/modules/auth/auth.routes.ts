@@ -1,15 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Id, problems, Timestamp } from '../../http/schemas.js';
+import { Credentials, RegisterBody } from './auth.schemas.js';
 import type { AuthService } from './auth.service.js';
-
-const Credentials = Type.Object(
-  {
-    email: Type.String({ format: 'email', maxLength: 254 }),
-    password: Type.String({ minLength: 8, maxLength: 256 }),
-  },
-  { additionalProperties: false },
-);
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; rateLimitPerMinute: number }> = async (app, { auth, rateLimitPerMinute }) => {
   const rateLimit = { max: rateLimitPerMinute, timeWindow: '1 minute' };
@@ -19,7 +12,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; rateLimi
     schema: {
       tags: ['auth'],
       summary: 'Register an admin user',
-      body: Credentials,
+      body: RegisterBody,
       response: { 201: Type.Object({ id: Id, email: Type.String(), createdAt: Timestamp }), ...problems(400, 409, 429) },
     },
     handler: async (request, reply) => reply.code(201).send(await auth.register(request.body)),

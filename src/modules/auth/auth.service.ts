@@ -25,6 +25,17 @@ export function createAuthService(deps: AuthServiceDeps) {
   const failureKey = (email: string) =>
     redisKey(deps.redisPrefix, 'login-failures', createHash('sha256').update(email).digest('hex'));
 
+  /** Counts one login attempt; the window starts at the first attempt and is not extended by later ones. */
+  async function countAttempt(key: string): Promise<{ attempts: number; ttlSeconds: number }> {
+    const replies = await deps.redis.multi().incr(key).expire(key, deps.lockoutSeconds, 'NX').ttl(key).exec();
+    if (!replies) throw new Error('Redis aborted the login-attempt transaction');
+    const [incr, , ttl] = replies.map(([error, value]) => {
+      if (error) throw error;
+      return Number(value);
+    });
+    return { attempts: incr!, ttlSeconds: ttl! };
+  }
+
   return {
     async register(input: { email: string; password: string }) {
       const email = normaliseEmail(input.email);
@@ -41,24 +52,32 @@ export function createAuthService(deps: AuthServiceDeps) {
      * Checks credentials and returns the user id. Unknown email and wrong password give the same error after the
      * same work. After maxFailures consecutive failures for an email, further attempts are refused until the
      * lockout window passes, even with the right password, so guessing cannot continue in the background.
+     *
+     * The attempt is counted before the password is checked, in one atomic Redis round trip, and the lockout is
+     * decided from the count that round trip returns: of any number of concurrent guesses, at most maxFailures
+     * reach the hash. A successful login clears the count.
      */
     async verifyCredentials(input: { email: string; password: string }): Promise<number> {
       const email = normaliseEmail(input.email);
       const key = failureKey(email);
-      const failures = Number((await deps.redis.get(key)) ?? 0);
-      if (failures >= deps.maxFailures) {
-        const retryAfter = Math.max(1, await deps.redis.ttl(key));
+      const { attempts, ttlSeconds } = await countAttempt(key);
+      if (attempts > deps.maxFailures) {
         throw new AppError('TOO_MANY_LOGIN_ATTEMPTS', 'Too many failed logins for this email; try again later', {
-          retryAfterSeconds: retryAfter,
+          retryAfterSeconds: Math.max(1, ttlSeconds),
         });
       }
-      const user = await findUserByEmail(deps.db, email);
-      const valid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyPasswordHash()));
-      if (!user || !valid) {
-        await deps.redis.multi().incr(key).expire(key, deps.lockoutSeconds, 'NX').exec();
-        throw new AppError('INVALID_CREDENTIALS', 'The email or password is incorrect');
+      let user: Awaited<ReturnType<typeof findUserByEmail>>;
+      try {
+        user = await findUserByEmail(deps.db, email);
+      } catch (error) {
+        // The password was never checked (PostgreSQL did not answer): this attempt must not count towards a
+        // lockout, or a client retrying through an outage would be locked out once the database is back.
+        await deps.redis.decr(key).catch(() => {});
+        throw error;
       }
-      if (failures > 0) await deps.redis.del(key);
+      const valid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyPasswordHash()));
+      if (!user || !valid) throw new AppError('INVALID_CREDENTIALS', 'The email or password is incorrect');
+      await deps.redis.del(key);
       return user.id;
     },
   };
