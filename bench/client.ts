@@ -1,50 +1,71 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
+import pg from 'pg';
 import { CLIENT_AUDIENCE, clientSigningKey } from '../src/plugins/client-auth.js';
 import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
 
 /**
- * bench:client: requests per second through the real HTTP stack (separate server process, loopback) for
- * follow/unfollow pairs and for upstream messages, against a bare Fastify hello-world route measured in the same
- * run on the same machine. value = the slower of the two client workloads; ratio = value / baseline (target ≥ 0.25).
+ * bench:client: requests per second of the follower side through the real HTTP stack (the API in its own process,
+ * loopback, autocannon here), for three workloads: follow/unfollow pairs, upstream messages and article
+ * engagements. Each workload's baseline is measured in the same run, right before it, at the same concurrency:
+ * the rows that workload appends (follow_events, messages, article_engagements) written by plain single-row
+ * INSERTs, each its own commit, through a bare pg pool — what PostgreSQL can commit without the API in front.
+ *
+ * Per workload ratio = API req/s / INSERT rows/s. The headline value/baseline/ratio are those of the workload with
+ * the lowest ratio; targets: ≥ 0.5 for messages and engagements, ≥ 0.3 for follow/unfollow.
+ *
+ * --seconds N (10), --connections N (20), --only follow|messages|engagements (repeatable with commas),
+ * --cpu-prof DIR (write a V8 CPU profile of the API process there).
  */
 const seconds = numberArg('seconds', 10);
 const connections = numberArg('connections', 20);
+const { values: flags } = parseArgs({ options: { only: { type: 'string' }, 'cpu-prof': { type: 'string' } }, strict: false });
+const only = typeof flags.only === 'string' ? new Set(flags.only.split(',')) : undefined;
+const cpuProfileDir = typeof flags['cpu-prof'] === 'string' ? flags['cpu-prof'] : undefined;
 const userCount = 5_000;
+
+type WorkloadName = 'followUnfollow' | 'messages' | 'engagements';
 
 const env = await createBenchEnvironment('client');
 const serverScript = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 
-async function startServer(mode: 'hello' | 'app'): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(serverScript, [mode], {
-    execArgv: process.execArgv,
-    env: { ...process.env, ...(mode === 'app' ? envForApp() : {}) },
+async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  const c = env.config;
+  const child = fork(serverScript, ['app'], {
+    execArgv: [...process.execArgv, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])],
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: c.databaseUrl,
+      DATABASE_POOL_MAX: String(c.databasePoolMax),
+      REDIS_URL: c.redisUrl,
+      REDIS_PREFIX: c.redisPrefix,
+      JWT_SECRET: c.jwtSecret,
+      // The rate limits stay in the request path (their cost is measured) but must not refuse the load itself.
+      CLIENT_RATE_LIMIT_PER_MINUTE: '1000000000',
+      CLIENT_IP_RATE_LIMIT_PER_MINUTE: '1000000000',
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [message] = (await once(child, 'message')) as [{ port: number }];
   return { child, url: `http://127.0.0.1:${message.port}` };
 }
 
-function envForApp(): Record<string, string> {
-  const c = env.config;
-  return {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: c.databaseUrl,
-    DATABASE_POOL_MAX: '20',
-    REDIS_URL: c.redisUrl,
-    REDIS_PREFIX: c.redisPrefix,
-    JWT_SECRET: c.jwtSecret,
-  };
-}
-
-async function stop(child: ChildProcess) {
+/** Stops the API and returns how its event writes were grouped (statements and rows per kind). */
+async function stop(child: ChildProcess): Promise<Record<string, { groups: number; rows: number }> | undefined> {
+  let grouping: Record<string, { groups: number; rows: number }> | undefined;
+  child.on('message', (message: { eventGroups?: typeof grouping }) => {
+    grouping = message.eventGroups ?? grouping;
+  });
   child.kill('SIGTERM');
   await once(child, 'exit');
+  return grouping;
 }
 
 function run(options: autocannon.Options): Promise<autocannon.Result> {
@@ -61,8 +82,33 @@ function summary(name: string, result: autocannon.Result) {
   return result.requests.average;
 }
 
+/**
+ * The baseline: `connections` loops, each sending one single-row INSERT at a time (autocommit, so one commit each)
+ * through a bare pg pool of the same size, for the same number of seconds. Returns rows per second.
+ */
+async function insertBaseline(name: string, insert: (client: pg.Pool, i: number) => Promise<unknown>): Promise<number> {
+  const pool = new pg.Pool({ connectionString: env.databaseUrl, max: connections });
+  try {
+    await Promise.all(Array.from({ length: connections }, () => pool.query('SELECT 1')));
+    let done = 0;
+    const started = performance.now();
+    const deadline = started + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (performance.now() < deadline) await insert(pool, done++);
+      }),
+    );
+    const rate = done / ((performance.now() - started) / 1000);
+    log(`${name} baseline (plain INSERTs, bare pg pool): ${Math.round(rate)} rows/s`);
+    return rate;
+  } finally {
+    await pool.end();
+  }
+}
+
 try {
-  // Set-up: an account, 5,000 WeChat users with tokens, and 5,000 users who already follow (for messages).
+  // Set-up: an account, 10,000 WeChat users with tokens: the first 5,000 follow and unfollow, the other 5,000
+  // already follow (they message), and everyone reads a sent article.
   const db = env.deps.database.db;
   const owner = await env.deps.services.auth.register({ email: 'bench-client@example.com', password: 'benchmark password' });
   const account = await env.deps.services.accounts.create(owner.id, { name: 'client bench' });
@@ -70,68 +116,131 @@ try {
   const users = await db.execute<{ id: number }>(sql`INSERT INTO wechat_users (nickname) SELECT 'u' || g FROM generate_series(1, ${userCount * 2}::int) g RETURNING id`);
   const tokens = users.rows.map((row) => `Bearer ${sign({ sub: String(row.id) })}`);
   const followerTokens = tokens.slice(userCount);
-  await db.execute(sql`
+  const followerUserIds = users.rows.slice(userCount).map((r) => r.id);
+  const followerRows = await db.execute<{ id: number; wechat_user_id: number; openid: string }>(sql`
     INSERT INTO followers (account_id, wechat_user_id, openid, subscribed, subscribed_at, first_subscribed_at, subscribe_scene)
     SELECT ${account.id}::bigint, id, 'o' || md5(id::text), true, now(), now(), 'ADD_SCENE_SEARCH'
-    FROM wechat_users WHERE id = ANY(${sql.param(users.rows.slice(userCount).map((r) => r.id))}::bigint[])`);
+    FROM wechat_users WHERE id = ANY(${sql.param(followerUserIds)}::bigint[])
+    RETURNING id, wechat_user_id, openid`);
+  const follower = (i: number) => followerRows.rows[i % followerRows.rows.length]!;
 
-  const hello = await startServer('hello');
-  const baseline = summary('bare fastify GET /hello', await run({ url: `${hello.url}/hello` }));
-  await stop(hello.child);
-
-  const app = await startServer('app');
+  const wanted = (name: WorkloadName) => !only || only.has(name) || (name === 'followUnfollow' && only.has('follow'));
+  const results: Partial<Record<WorkloadName, { rps: number; baselineRps: number; ratio: number }>> = {};
+  const app = await startServer();
   let next = 0;
-  const followBody = JSON.stringify({ appid: account.appid, scene: 'ADD_SCENE_SEARCH' });
-  const followRate = summary(
-    'follow + unfollow',
-    await run({
-      url: app.url,
-      requests: [
-        {
-          method: 'POST',
-          path: '/client/v1/follows',
-          setupRequest: (request, context) => {
-            (context as { token?: string }).token = tokens[next++ % userCount]!;
-            return { ...request, headers: { 'content-type': 'application/json', authorization: (context as { token?: string }).token as string }, body: followBody };
-          },
-        },
-        {
-          method: 'DELETE',
-          path: `/client/v1/follows/${account.appid}`,
-          setupRequest: (request, context) => ({ ...request, headers: { authorization: (context as { token?: string }).token as string } }),
-        },
-      ],
-    }),
-  );
-  const messageBody = JSON.stringify({ appid: account.appid, msgType: 'text', content: '你好，公众号' });
-  const messageRate = summary(
-    'messages',
-    await run({
-      url: app.url,
-      requests: [
-        {
-          method: 'POST',
-          path: '/client/v1/messages',
-          setupRequest: (request) => ({
-            ...request,
-            headers: { 'content-type': 'application/json', authorization: followerTokens[next++ % userCount]! },
-            body: messageBody,
-          }),
-        },
-      ],
-    }),
-  );
-  await stop(app.child);
 
-  const value = Math.min(followRate, messageRate);
+  if (wanted('followUnfollow')) {
+    const baselineRps = await insertBaseline('follow/unfollow', (pool, i) => {
+      const f = follower(i);
+      return pool.query(
+        `INSERT INTO follow_events (account_id, follower_id, wechat_user_id, kind, scene, qr_scene, qr_scene_str, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [account.id, f.id, f.wechat_user_id, i % 2 ? 'unsubscribe' : 'subscribe', 'ADD_SCENE_SEARCH', null, null, new Date().toISOString()],
+      );
+    });
+    const followBody = JSON.stringify({ appid: account.appid, scene: 'ADD_SCENE_SEARCH' });
+    const rps = summary(
+      'follow + unfollow',
+      await run({
+        url: app.url,
+        requests: [
+          {
+            method: 'POST',
+            path: '/client/v1/follows',
+            setupRequest: (request, context) => {
+              (context as { token?: string }).token = tokens[next++ % userCount]!;
+              return { ...request, headers: { 'content-type': 'application/json', authorization: (context as { token?: string }).token as string }, body: followBody };
+            },
+          },
+          {
+            method: 'DELETE',
+            path: `/client/v1/follows/${account.appid}`,
+            setupRequest: (request, context) => ({ ...request, headers: { authorization: (context as { token?: string }).token as string } }),
+          },
+        ],
+      }),
+    );
+    results.followUnfollow = { rps, baselineRps, ratio: rps / baselineRps };
+  }
+
+  if (wanted('messages')) {
+    const body = JSON.stringify({ Content: '你好，公众号' });
+    const baselineRps = await insertBaseline('messages', (pool, i) => {
+      const f = follower(i);
+      return pool.query(
+        `INSERT INTO messages (msg_id, account_id, follower_id, wechat_user_id, msg_type, body, occurred_at)
+         VALUES (nextval('message_msg_id_seq'), $1, $2, $3, $4, $5, $6)`,
+        [account.id, f.id, f.wechat_user_id, 'text', body, new Date().toISOString()],
+      );
+    });
+    const messageBody = JSON.stringify({ appid: account.appid, msgType: 'text', content: '你好，公众号' });
+    const rps = summary(
+      'messages',
+      await run({
+        url: app.url,
+        requests: [
+          {
+            method: 'POST',
+            path: '/client/v1/messages',
+            setupRequest: (request) => ({ ...request, headers: { 'content-type': 'application/json', authorization: followerTokens[next++ % userCount]! }, body: messageBody }),
+          },
+        ],
+      }),
+    );
+    results.messages = { rps, baselineRps, ratio: rps / baselineRps };
+  }
+
+  if (wanted('engagements')) {
+    // A preview is delivered at once: a real, sent article to read without running the fan-out worker.
+    const preview = await env.deps.services.broadcasts.preview(account.id, owner.id, {
+      openids: [followerRows.rows[0]!.openid],
+      message: { type: 'news', articles: [{ title: 'Bench', content: '<p>Body</p>', thumbUrl: 'https://example.com/t.jpg' }] },
+    });
+    const msgDataId = preview.msgDataId!;
+    const baselineRps = await insertBaseline('engagements', (pool, i) => {
+      const f = follower(i);
+      return pool.query(
+        `INSERT INTO article_engagements (account_id, msg_data_id, article_index, wechat_user_id, follower_id, was_follower,
+                                          action, source, share_scene, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [account.id, msgDataId, 1, f.wechat_user_id, f.id, true, 'read', 'session', null, new Date().toISOString()],
+      );
+    });
+    const engagementBody = JSON.stringify({ appid: account.appid, msgDataId, articleIndex: 1, action: 'read' });
+    const rps = summary(
+      'engagements',
+      await run({
+        url: app.url,
+        requests: [
+          {
+            method: 'POST',
+            path: '/client/v1/engagements',
+            // Followers and non-followers alike: shared articles reach anyone.
+            setupRequest: (request) => ({ ...request, headers: { 'content-type': 'application/json', authorization: tokens[next++ % tokens.length]! }, body: engagementBody }),
+          },
+        ],
+      }),
+    );
+    results.engagements = { rps, baselineRps, ratio: rps / baselineRps };
+  }
+  const grouping = await stop(app.child);
+  for (const [kind, { groups, rows }] of Object.entries(grouping ?? {})) {
+    if (groups > 0) log(`${kind}: ${rows} rows in ${groups} statements (${(rows / groups).toFixed(1)} rows each)`);
+  }
+
+  const measured = Object.entries(results) as Array<[WorkloadName, { rps: number; baselineRps: number; ratio: number }]>;
+  const [worstName, worst] = measured.reduce((a, b) => (b[1].ratio < a[1].ratio ? b : a));
+  const round = (n: number) => Math.round(n * 1000) / 1000;
   printResult({
     bench: 'client',
-    value,
-    baseline,
-    ratio: value / baseline,
+    value: worst.rps,
+    baseline: worst.baselineRps,
+    ratio: worst.ratio,
     unit: 'req/s',
-    followUnfollowRps: Math.round(followRate),
-    messageRps: Math.round(messageRate),
+    lowest: worstName,
+    ...Object.fromEntries(
+      measured.map(([name, r]) => [name, { rps: Math.round(r.rps), baselineRps: Math.round(r.baselineRps), ratio: round(r.ratio) }]),
+    ),
     connections,
     seconds,
   });

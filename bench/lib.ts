@@ -62,6 +62,24 @@ export function numberArg(name: string, fallback: number): number {
   return value;
 }
 
+/** A whole number that may be 0, such as --history-days 0 for a run without history. */
+export function wholeNumberArg(name: string, fallback: number): number {
+  const { values } = parseArgs({ options: { [name]: { type: 'string' } }, strict: false });
+  const raw = values[name];
+  if (raw === undefined || typeof raw !== 'string') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--${name} must be a whole number ≥ 0`);
+  return value;
+}
+
+/** The middle value (the mean of the two middle ones for an even count): robust to one disturbed run. */
+export function median(values: number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 export function log(message: string): void {
   process.stderr.write(`${message}\n`);
 }

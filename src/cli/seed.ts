@@ -5,8 +5,10 @@ import { seedAccount } from '../db/seed/seed-account.js';
 import { createDeps } from '../deps.js';
 
 /**
- * `npm run seed -- --followers 1000000 --days 365`: a demo or benchmark account with followers, follow history
- * and messages, written in bulk. Prints the account's credentials and an owner login at the end.
+ * `npm run seed -- --followers 1000000 --days 365 --delivery-days 30`: a demo or benchmark account with followers,
+ * follow history, messages, one sent broadcast a day with reads, and delivery rows for the broadcasts of the last
+ * --delivery-days days (what followers' inboxes show), written in bulk. Prints the account's credentials and an
+ * owner login at the end.
  */
 const { values } = parseArgs({
   options: {
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     'chunk-size': { type: 'string', default: '50000' },
     concurrency: { type: 'string', default: '2' },
     'message-senders': { type: 'string', default: '0.03' },
+    'delivery-days': { type: 'string', default: '30' },
   },
 });
 
@@ -36,6 +39,7 @@ const options = {
   concurrency: Math.max(1, positiveNumber('concurrency', values.concurrency!, { max: 16 })),
   messageSenderRate: positiveNumber('message-senders', values['message-senders']!, { integer: false, max: 1 }),
   broadcastHistory: true,
+  deliveryDays: positiveNumber('delivery-days', values['delivery-days']!, { max: 3650 }),
 };
 
 const config = loadConfig();
@@ -58,6 +62,7 @@ try {
       `  followers:   ${result.followers} current, ${result.unfollowed} unfollowed, over ${options.days} days`,
       `  messages:    ${result.messages}`,
       `  broadcasts:  ${result.broadcasts} (one a day), with ${result.engagements} reads, shares and favourites`,
+      `  deliveries:  ${result.deliveries} (the broadcasts of the last ${Math.min(options.deliveryDays, options.days)} days)`,
       `  appid:       ${result.appid}`,
       `  appsecret:   ${result.appsecret}`,
       `  owner login: ${result.ownerEmail} / ${result.ownerPassword}`,

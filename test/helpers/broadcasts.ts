@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import type { Executor } from '../../src/db/client.js';
 import type { AdminSession } from './admin.js';
 import { waitFor } from './worker.js';
 
@@ -32,4 +34,11 @@ export function waitForFinish(app: FastifyInstance, admin: AdminSession, account
     },
     { timeoutMs, what: `broadcast ${broadcastId} to finish` },
   );
+}
+
+/** The outbox rows recorded under an idempotency key (e.g. 'MASSSENDJOBFINISH:<broadcastId>'). */
+export async function outboxEvents(db: Executor, idempotencyKey: string) {
+  const result = await db.execute<{ accountId: number; kind: string; payload: Record<string, unknown>; publishedAt: string | null }>(sql`
+    SELECT account_id AS "accountId", kind, payload, published_at AS "publishedAt" FROM outbox_events WHERE idempotency_key = ${idempotencyKey}`);
+  return result.rows;
 }

@@ -41,6 +41,10 @@ export function useTestContext(env: Record<string, string> = {}): TestContext {
       JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
       // Tests register many admins from one address; the rate-limit test sets its own, lower limit.
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      // Likewise many WeChat users from one address; security.test.ts sets low client limits of its own.
+      CLIENT_RATE_LIMIT_PER_MINUTE: '100000',
+      CLIENT_IP_RATE_LIMIT_PER_MINUTE: '100000',
+      CLIENT_SIGNUP_RATE_LIMIT_PER_MINUTE: '100000',
       ...env,
     });
     context.clock = new TestClock();

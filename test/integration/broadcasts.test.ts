@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumers } from '../../src/queues/consumers.js';
 import { QUEUES } from '../../src/queues/queues.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession } from '../helpers/admin.js';
-import { getBroadcast, newsMessage, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
+import { getBroadcast, newsMessage, outboxEvents, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { createWechatUser, follow, followers, unfollow } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
-import { startWorker } from '../helpers/worker.js';
+import { startWorker, waitFor } from '../helpers/worker.js';
 
 // Small batches, so a handful of followers already makes a multi-batch fan-out.
 const ctx = useTestContext({ FANOUT_BATCH_SIZE: '3', SWEEP_INTERVAL_MS: '600000' });
@@ -32,6 +32,7 @@ const inbox = (user: { headers: { authorization: string } }, appid: string) =>
   ctx.app.inject({ method: 'GET', url: `/client/v1/inbox?appid=${appid}`, headers: user.headers });
 const quotaOf = async (owner: AdminSession, accountId: number) =>
   (await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${accountId}/quota`, headers: owner.headers })).json();
+const finishEvents = (broadcastId: number) => outboxEvents(db(), `MASSSENDJOBFINISH:${broadcastId}`);
 
 describe('sending to all followers', () => {
   it('queues, fans out in batches, delivers once to each follower, and announces MASSSENDJOBFINISH', async () => {
@@ -54,11 +55,27 @@ describe('sending to all followers', () => {
     const received = (await inbox(fans[0]!, account.appid)).json();
     expect(received.items[0].deliveredAt).toMatch(iso);
     expect(received.items).toHaveLength(1);
-    expect(received.items[0]).toMatchObject({ msgId: accepted.msgId, msgDataId: accepted.msgDataId, preview: false, type: 'news' });
+    expect(received.items[0]).toMatchObject({ msgDataId: accepted.msgDataId, preview: false, type: 'news' });
+    // The inbox may carry ids as strings (64-bit safe); either way it is the same broadcast.
+    expect(String(received.items[0].msgId)).toBe(String(accepted.msgId));
     expect(received.items[0].articles.map((a: { title: string }) => a.title)).toEqual(['Article 1', 'Article 2']);
 
-    const event = await ctx.deps.producers[QUEUES.webhookEvents].getJob(`masssendjobfinish-${accepted.id}`);
-    expect(event?.data).toEqual({ kind: 'MASSSENDJOBFINISH', accountId: account.id, broadcastId: accepted.id });
+    // The announcement is a row written with the final status, for the webhooks to publish.
+    expect(await finishEvents(accepted.id)).toEqual([
+      {
+        accountId: account.id,
+        kind: 'MASSSENDJOBFINISH',
+        payload: {
+          broadcastId: accepted.id,
+          msgId: accepted.msgId,
+          status: 'SEND_SUCCESS',
+          failReason: null,
+          counts: { total: 10, filtered: 0, sent: 10, errors: 0 },
+          finishedAt: finished.finishedAt,
+        },
+        publishedAt: null,
+      },
+    ]);
   });
 
   it('filters unsubscribed and blacklisted followers, and counts the filtered', async () => {
@@ -224,13 +241,47 @@ describe('exactly once', () => {
     await followers(ctx.app, account.appid, 7);
     const { id } = (await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: { type: 'text', content: 'once' } })).json();
     const before = await waitForFinish(ctx.app, owner, account.id, id);
-    for (const seq of [0, 1, 2]) expect(await ctx.deps.services.fanout.deliverBatch(id, seq)).toBe('skipped');
-    // A duplicate job under another id, as a stalled and retried job would be.
-    await ctx.deps.producers[QUEUES.broadcastBatch].add('deliver', { broadcastId: id, seq: 1 }, { jobId: `duplicate-${id}` });
-    await ctx.deps.services.fanout.plan(id);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const ref = { accountId: account.id, broadcastId: id };
+    for (const seq of [0, 1, 2]) expect(await ctx.deps.services.fanout.deliverBatch(ref, seq)).toBe('skipped');
+    // A duplicate job under another id, as a stalled and retried job would be: the worker runs it and skips.
+    const duplicate = await ctx.deps.producers[QUEUES.broadcastBatch].add('deliver', { ...ref, seq: 1, attempt: 0 }, { jobId: `duplicate-${id}` });
+    const finishedJob = await waitFor(async () => ((await duplicate.getState()) === 'completed' ? ctx.deps.producers[QUEUES.broadcastBatch].getJob(duplicate.id!) : undefined), {
+      what: 'the duplicate job to complete',
+    });
+    expect(finishedJob!.returnvalue).toBe('skipped');
+    await ctx.deps.services.fanout.plan(ref);
+    await ctx.deps.services.fanout.sweep();
     expect(await deliveriesOf(id)).toBe(7);
     expect(await getBroadcast(ctx.app, owner, account.id, id)).toMatchObject({ status: 'SEND_SUCCESS', counts: before.counts });
+    expect(await finishEvents(id)).toHaveLength(1);
+  });
+
+  it('MASSSENDJOBFINISH is one outbox row however often and however concurrently the finishing steps run', async () => {
+    ctx.clock.set('2026-06-23T05:00:00Z');
+    const { owner, account } = await setup();
+    await followers(ctx.app, account.appid, 9); // three batches of three
+    await worker.workers[1]!.pause();
+    try {
+      const { id } = (await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: { type: 'text', content: 'race' } })).json();
+      const ref = { accountId: account.id, broadcastId: id };
+      await waitFor(async () => (await getBroadcast(ctx.app, owner, account.id, id)).status === 'SENDING', { what: 'the plan' });
+      const fanout = ctx.deps.services.fanout;
+      expect(await fanout.deliverBatch(ref, 0)).toBe('delivered');
+      // The last two batches at once, then the last one twice at once: exactly one run finishes the broadcast.
+      const [second, ...last] = await Promise.all([fanout.deliverBatch(ref, 1), fanout.deliverBatch(ref, 2), fanout.deliverBatch(ref, 2)]);
+      expect(second).toBe('delivered');
+      expect(last.sort()).toEqual(['delivered', 'skipped']);
+      // Every finishing path again: planning, delivery, failure bookkeeping of a done batch, the sweep.
+      await fanout.plan(ref);
+      for (const seq of [0, 1, 2]) expect(await fanout.deliverBatch(ref, seq)).toBe('skipped');
+      await fanout.batchFailed(ref, 2, 0, 'a late report');
+      await fanout.planFailed(ref, 0, 'a late report');
+      await fanout.sweep();
+      expect(await getBroadcast(ctx.app, owner, account.id, id)).toMatchObject({ status: 'SEND_SUCCESS', counts: { total: 9, sent: 9, errors: 0 } });
+      expect(await finishEvents(id)).toHaveLength(1);
+    } finally {
+      worker.workers[1]!.resume();
+    }
   });
 });
 
@@ -339,6 +390,25 @@ describe('access and listing', () => {
     const second = (await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/broadcasts?limit=2&cursor=${first.nextCursor}`, headers: owner.headers })).json();
     expect(second.items.map((b: { id: number }) => b.id)).toEqual([ids[0]]);
     expect(second.nextCursor).toBeNull();
+  });
+
+  it('lists carry article summaries without the HTML body; the broadcast itself has it', async () => {
+    ctx.clock.set('2026-07-05T04:00:00Z');
+    const { owner, account } = await setup();
+    await followers(ctx.app, account.appid, 1);
+    const sent = (await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: newsMessage(2) })).json();
+    const list = (await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/broadcasts`, headers: owner.headers })).json();
+    expect(list.items[0].message.articles).toEqual([1, 2].map((index) => ({
+      index,
+      title: `Article ${index}`,
+      author: 'Editor',
+      digest: 'A short digest',
+      contentSourceUrl: 'https://example.com/original',
+      thumbUrl: 'https://example.com/thumb.jpg',
+      deleted: false,
+    })));
+    const one = await getBroadcast(ctx.app, owner, account.id, sent.id);
+    expect(one.message.articles[1]).toMatchObject({ index: 2, content: '<p>Body of article 2</p>', showCoverPic: false });
   });
 
   it('sets and reads the speed level', async () => {

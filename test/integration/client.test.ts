@@ -92,6 +92,29 @@ describe('following', () => {
     expect(after.json()).toMatchObject({ subscribe: 1, subscribeScene: 'ADD_SCENE_PROFILE_CARD' });
   });
 
+  it('an unsubscribe event records the scene and QR scene of the follow it ends', async () => {
+    const { account } = await setup();
+    const [byQr, byQrString] = [await createWechatUser(ctx.app), await createWechatUser(ctx.app)];
+    const followBy = (user: { headers: { authorization: string } }, payload: Record<string, unknown>) =>
+      ctx.app.inject({ method: 'POST', url: '/client/v1/follows', headers: user.headers, payload: { appid: account.appid, ...payload } });
+    expect((await followBy(byQr, { scene: 'ADD_SCENE_QR_CODE', qrScene: 98765 })).statusCode).toBe(201);
+    expect((await followBy(byQrString, { scene: 'ADD_SCENE_QR_CODE', qrScene: 'poster-7' })).statusCode).toBe(201);
+    await unfollow(ctx.app, byQr, account.appid);
+    await unfollow(ctx.app, byQrString, account.appid);
+    // Came back from a search, left again: that cancellation counts for search.
+    expect((await followBy(byQr, { scene: 'ADD_SCENE_SEARCH' })).statusCode).toBe(201);
+    await unfollow(ctx.app, byQr, account.appid);
+
+    const events = await ctx.deps.database.db.execute<{ wechat_user_id: number; scene: string; qr_scene: number | null; qr_scene_str: string | null }>(sql`
+      SELECT wechat_user_id, scene, qr_scene, qr_scene_str FROM follow_events
+      WHERE account_id = ${account.id} AND kind = 'unsubscribe' ORDER BY id`);
+    expect(events.rows).toEqual([
+      { wechat_user_id: byQr.userId, scene: 'ADD_SCENE_QR_CODE', qr_scene: 98765, qr_scene_str: null },
+      { wechat_user_id: byQrString.userId, scene: 'ADD_SCENE_QR_CODE', qr_scene: null, qr_scene_str: 'poster-7' },
+      { wechat_user_id: byQr.userId, scene: 'ADD_SCENE_SEARCH', qr_scene: null, qr_scene_str: null },
+    ]);
+  });
+
   it('gives different openids for different accounts, and one unionid across accounts of the same owner', async () => {
     const owner = await registerAdmin(ctx.app);
     const a = await createAccount(ctx.app, owner, 'A');

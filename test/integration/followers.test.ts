@@ -1,4 +1,7 @@
+import { sql, type SQL } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import type { Executor } from '../../src/db/client.js';
+import { listFollowers } from '../../src/modules/followers/followers.repo.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession } from '../helpers/admin.js';
 import { createWechatUser, follow, followers, unfollow } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
@@ -111,6 +114,65 @@ describe('listing followers', () => {
   });
 });
 
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Runs a repo function with its statement EXPLAIN ANALYZEd instead, and returns the plan PostgreSQL executed. */
+async function executedPlan(run: (db: Executor) => Promise<unknown>): Promise<PlanNode> {
+  let plan: PlanNode | undefined;
+  const explaining = {
+    execute: async (query: SQL) => {
+      const result = await ctx.deps.database.db.execute<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(sql`EXPLAIN (ANALYZE, FORMAT JSON) ${query}`);
+      plan = result.rows[0]!['QUERY PLAN'][0]!.Plan;
+      return { rows: [] };
+    },
+  };
+  await run(explaining as unknown as Executor);
+  return plan!;
+}
+
+/** Rows of a table the plan read, counting those its filters then threw away, over all loops. */
+function rowsReadFrom(node: PlanNode, table: string): number {
+  const own = node['Relation Name'] === table ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0)) * node['Actual Loops'] : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsReadFrom(child, table), 0);
+}
+
+describe('listing a tag of a large account', () => {
+  it("reads the page's own followers, not the followers the tag's members come after", async () => {
+    const { owner, account } = await setup();
+    const db = ctx.deps.database.db;
+    await db.execute(sql`
+      WITH users AS (INSERT INTO wechat_users (nickname) SELECT 'bulk' FROM generate_series(1, 20000) RETURNING id)
+      INSERT INTO followers (account_id, wechat_user_id, openid, subscribed, subscribed_at, first_subscribed_at, subscribe_scene)
+      SELECT ${account.id}, id, 'obulk' || id, true, now(), now(), 'ADD_SCENE_SEARCH' FROM users`);
+    const tag = (await inject(owner, 'POST', `/v1/accounts/${account.id}/tags`, { name: 'newest' })).json();
+    // The tag's members are the 2,000 newest followers: a scan in follower order reaches them last.
+    await db.execute(sql`
+      INSERT INTO follower_tags (account_id, tag_id, follower_id)
+      SELECT ${account.id}, ${tag.id}, id FROM followers WHERE account_id = ${account.id} ORDER BY id DESC LIMIT 2000`);
+    // Another tag on everyone, so the tag's rows are a small part of follower_tags too.
+    const everyone = (await inject(owner, 'POST', `/v1/accounts/${account.id}/tags`, { name: 'everyone' })).json();
+    await db.execute(sql`
+      INSERT INTO follower_tags (account_id, tag_id, follower_id)
+      SELECT ${account.id}, ${everyone.id}, id FROM followers WHERE account_id = ${account.id}`);
+    await db.execute(sql`ANALYZE followers, follower_tags`);
+
+    const plan = await executedPlan((explaining) => listFollowers(explaining, account.id, { afterId: 0, limit: 101, tagId: tag.id }));
+    expect(rowsReadFrom(plan, 'followers')).toBeLessThanOrEqual(2 * 101);
+
+    const first = (await inject(owner, 'GET', `/v1/accounts/${account.id}/followers?tagId=${tag.id}&limit=1000`)).json();
+    const second = (await inject(owner, 'GET', `/v1/accounts/${account.id}/followers?tagId=${tag.id}&limit=1000&cursor=${first.nextCursor}`)).json();
+    expect(second.nextCursor).toBeNull();
+    const openids = [...first.items, ...second.items].map((f: { openid: string }) => f.openid);
+    expect(new Set(openids).size).toBe(2000);
+  });
+});
+
 describe('tags', () => {
   it('creates, renames, counts and deletes tags; names are unique per account and up to 30 characters', async () => {
     const { owner, account } = await setup();
@@ -185,6 +247,57 @@ describe('tags', () => {
 
     expect((await inject(owner, 'POST', url, { openids: [fan!.openid] })).json()).toEqual({ tagged: 1 });
     expect((await inject(owner, 'DELETE', url, { openids: [fan!.openid] })).json()).toEqual({ untagged: 1 });
+  });
+
+  it('deleting a tag while followers are tagged and untagged answers 404, never 500, and leaves no member of the deleted tag', async () => {
+    const { owner, account } = await setup();
+    const fans = await followers(ctx.app, account.appid, 6);
+    const openids = fans.map((f) => f.openid);
+    const base = `/v1/accounts/${account.id}/tags`;
+    for (let round = 0; round < 30; round++) {
+      const tag = (await inject(owner, 'POST', base, { name: `race${round}` })).json();
+      await inject(owner, 'POST', `${base}/${tag.id}/members`, { openids: openids.slice(0, 2) });
+      const [tagging, untagging, deleting] = await Promise.all([
+        inject(owner, 'POST', `${base}/${tag.id}/members`, { openids }),
+        inject(owner, 'DELETE', `${base}/${tag.id}/members`, { openids: openids.slice(0, 2) }),
+        inject(owner, 'DELETE', `${base}/${tag.id}`),
+      ]);
+      expect(deleting.statusCode, deleting.body).toBe(204);
+      for (const response of [tagging, untagging]) {
+        if (response.statusCode !== 200) expectProblem(response, 404, 'TAG_NOT_FOUND');
+      }
+    }
+    expect((await inject(owner, 'GET', base)).json().items).toEqual([]);
+    for (const openid of openids) {
+      expect((await inject(owner, 'GET', `/v1/accounts/${account.id}/followers/${openid}`)).json().tagidList).toEqual([]);
+    }
+  });
+
+  it("numbers each account's tags from 100 as WeChat does, and never gives a deleted tag's number to a new tag", async () => {
+    const a = await setup();
+    const b = await setup();
+    const create = (who: typeof a, name: string) => inject(who.owner, 'POST', `/v1/accounts/${who.account.id}/tags`, { name });
+    expect((await create(a, 'first')).json().id).toBe(100);
+    expect((await create(a, 'second')).json().id).toBe(101);
+    expect((await create(b, 'own')).json().id).toBe(100);
+    expectProblem(await create(a, 'first'), 409, 'TAG_NAME_TAKEN');
+    expect((await inject(a.owner, 'DELETE', `/v1/accounts/${a.account.id}/tags/101`)).statusCode).toBe(204);
+    expect((await create(a, 'third')).json().id).toBe(102);
+
+    // Tag 100 of one account is not tag 100 of the other: members, counts and lists stay apart.
+    const [fanOfB] = await followers(ctx.app, b.account.appid, 1);
+    const [fanOfA] = await followers(ctx.app, a.account.appid, 1);
+    await inject(b.owner, 'POST', `/v1/accounts/${b.account.id}/tags/100/members`, { openids: [fanOfB!.openid] });
+    expect((await inject(a.owner, 'GET', `/v1/accounts/${a.account.id}/tags`)).json().items).toEqual([
+      { id: 100, name: 'first', count: 0 },
+      { id: 102, name: 'third', count: 0 },
+    ]);
+    expect((await inject(a.owner, 'GET', `/v1/accounts/${a.account.id}/followers?tagId=100`)).json().items).toEqual([]);
+    expect((await inject(b.owner, 'GET', `/v1/accounts/${b.account.id}/followers?tagId=100`)).json().items.map((f: { openid: string }) => f.openid)).toEqual([fanOfB!.openid]);
+    expect((await inject(b.owner, 'GET', `/v1/accounts/${b.account.id}/followers/${fanOfB!.openid}`)).json().tagidList).toEqual([100]);
+    expect((await inject(a.owner, 'GET', `/v1/accounts/${a.account.id}/followers/${fanOfA!.openid}`)).json().tagidList).toEqual([]);
+    expect((await inject(a.owner, 'DELETE', `/v1/accounts/${a.account.id}/tags/100`)).statusCode).toBe(204);
+    expect((await inject(b.owner, 'GET', `/v1/accounts/${b.account.id}/tags`)).json().items).toEqual([{ id: 100, name: 'own', count: 1 }]);
   });
 
   it("another account's tag is not found", async () => {

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { createAccount, expectProblem, registerAdmin } from '../helpers/admin.js';
+import { sendBroadcast } from '../helpers/broadcasts.js';
 import { useTestContext } from '../helpers/context.js';
 
 const ctx = useTestContext();
@@ -13,9 +14,9 @@ async function newAccount(type?: 'subscription' | 'service') {
   return { owner, account };
 }
 
-/** Consumes one unit the way the broadcast service will: inside a transaction. */
+/** Consumes one unit the way the broadcast service does: inside a transaction, at the instant it records. */
 function consume(accountId: number) {
-  return ctx.deps.database.db.transaction((tx) => ctx.deps.services.quota.consume(tx, accountId, 'test'));
+  return ctx.deps.database.db.transaction((tx) => ctx.deps.services.quota.consume(tx, accountId, 'test', ctx.clock.now()));
 }
 
 async function outcome(accountId: number): Promise<'ok' | 'exhausted'> {
@@ -109,7 +110,7 @@ describe('consuming quota', () => {
     const { account } = await newAccount();
     await expect(
       ctx.deps.database.db.transaction(async (tx) => {
-        await ctx.deps.services.quota.consume(tx, account.id, 'test');
+        await ctx.deps.services.quota.consume(tx, account.id, 'test', ctx.clock.now());
         throw new Error('the broadcast could not be recorded');
       }),
     ).rejects.toThrow('could not be recorded');
@@ -130,5 +131,87 @@ describe('consuming quota', () => {
     const { account } = await newAccount();
     const stranger = await registerAdmin(ctx.app);
     expectProblem(await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/quota`, headers: stranger.headers }), 404, 'ACCOUNT_NOT_FOUND');
+  });
+});
+
+function chooseType(owner: Awaited<ReturnType<typeof registerAdmin>>, accountId: number, type: 'subscription' | 'service') {
+  return ctx.app.inject({ method: 'PUT', url: `/v1/accounts/${accountId}/type`, headers: owner.headers, payload: { type } });
+}
+
+async function quotaStatus(owner: Awaited<ReturnType<typeof registerAdmin>>, accountId: number) {
+  return (await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${accountId}/quota`, headers: owner.headers })).json();
+}
+
+describe('quota across the one-time type switch', () => {
+  it('a subscription account that sent today and then becomes a service account has used 1 of its monthly unit', async () => {
+    ctx.clock.set('2026-06-15T04:00:00Z');
+    const { owner, account } = await newAccount();
+    expect(await outcome(account.id)).toBe('ok');
+    expect((await chooseType(owner, account.id, 'service')).statusCode).toBe(200);
+    expect(await quotaStatus(owner, account.id)).toMatchObject({ type: 'service', period: 'month', limit: 1, used: 1, remaining: 0 });
+    await expect(consume(account.id)).rejects.toMatchObject({ code: 'QUOTA_EXHAUSTED', details: { resetsAt: '2026-06-30T16:00:00.000Z' } });
+  });
+
+  it("a service account's month counts the sends it made as a subscription account earlier in the month", async () => {
+    const { owner, account } = await newAccount();
+    ctx.clock.set('2026-06-03T04:00:00Z');
+    expect(await outcome(account.id)).toBe('ok');
+    ctx.clock.set('2026-06-10T04:00:00Z');
+    expect(await outcome(account.id)).toBe('ok');
+    ctx.clock.set('2026-06-15T04:00:00Z');
+    await chooseType(owner, account.id, 'service');
+    expect(await quotaStatus(owner, account.id)).toMatchObject({ period: 'month', used: 2, remaining: 0 });
+    expect(await outcome(account.id)).toBe('exhausted');
+    ctx.clock.set('2026-06-30T16:00:00Z'); // 00:00 on 1 July in Shanghai
+    expect(await outcome(account.id)).toBe('ok');
+  });
+
+  it('a unit consumed before the switch and refunded after it is back in the new window', async () => {
+    ctx.clock.set('2026-06-15T04:00:00Z');
+    const { owner, account } = await newAccount();
+    const unit = await consume(account.id);
+    await chooseType(owner, account.id, 'service');
+    expect(await ctx.deps.services.quota.refund(account.id, unit.ledgerId)).toBe(true);
+    expect(await quotaStatus(owner, account.id)).toMatchObject({ period: 'month', used: 0 });
+    expect(await outcome(account.id)).toBe('ok');
+    expect(await outcome(account.id)).toBe('exhausted');
+  });
+
+  it('consumers racing the type switch get exactly one unit between the old window and the new one', async () => {
+    ctx.clock.set('2026-06-15T04:00:00Z');
+    const owner = await registerAdmin(ctx.app);
+    for (let round = 0; round < 30; round++) {
+      const account = await createAccount(ctx.app, owner);
+      const [switched, ...results] = await Promise.all([chooseType(owner, account.id, 'service'), ...Array.from({ length: 8 }, () => outcome(account.id))]);
+      expect(switched.statusCode).toBe(200);
+      expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+      expect(await quotaStatus(owner, account.id)).toMatchObject({ type: 'service', used: 1, remaining: 0 });
+    }
+  });
+});
+
+describe('a send reads the clock once', () => {
+  it('a send recorded at 23:59:59.999 Shanghai time is charged to that day even if midnight passes before its unit is taken', async () => {
+    const { owner, account } = await newAccount();
+    const quota = ctx.deps.services.quota;
+    const consumeUnit = quota.consume.bind(quota);
+    ctx.clock.set('2026-06-15T15:59:59.999Z'); // 23:59:59.999 on 15 June in Shanghai
+    // The clock moves on between the send's own reading and the moment its unit is taken.
+    const ticking = vi.spyOn(quota, 'consume').mockImplementation((...args: Parameters<typeof quota.consume>) => {
+      ctx.clock.advance(1);
+      return consumeUnit(...args);
+    });
+    try {
+      const sent = await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: { type: 'text', content: 'late' } });
+      expect(sent.statusCode, sent.body).toBe(202);
+      expect(sent.json().createdAt).toBe('2026-06-15T15:59:59.999Z');
+    } finally {
+      ticking.mockRestore();
+    }
+    const ledger = await ctx.deps.database.db.execute<{ consumed_at: string }>(sql`SELECT consumed_at::text FROM quota_ledger WHERE account_id = ${account.id}`);
+    expect(ledger.rows.map((row) => new Date(row.consumed_at).toISOString())).toEqual(['2026-06-15T15:59:59.999Z']);
+    ctx.clock.set('2026-06-16T02:00:00Z'); // 10:00 on 16 June in Shanghai: a new day with its unit untouched
+    expect(await quotaStatus(owner, account.id)).toMatchObject({ used: 0, remaining: 1 });
+    expect((await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: { type: 'text', content: 'next day' } })).statusCode).toBe(202);
   });
 });

@@ -2,12 +2,9 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
-  check,
+  foreignKey,
   index,
   integer,
-  jsonb,
-  pgEnum,
-  pgSequence,
   pgTable,
   primaryKey,
   smallint,
@@ -82,98 +79,48 @@ export const followers = pgTable(
   ],
 );
 
-/** Tags of an account. Ids start at 100: WeChat reserves 0, 1 and 2. */
+/**
+ * Tags of an account, numbered per account as WeChat numbers them: 100, 101, … (WeChat reserves 0, 1 and 2).
+ * An account's numbers come from its row in tag_id_counters and are never handed out twice, even after the tag is
+ * deleted, so a stale id (in a client's cache, or an old broadcast's target) never silently names another tag.
+ */
 export const tags = pgTable(
   'tags',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity({ startWith: 100 }),
     accountId: bigint('account_id', { mode: 'number' })
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
+    id: integer('id').notNull(),
     name: text('name').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('tags_account_name_key').on(t.accountId, t.name), index('tags_account_idx').on(t.accountId, t.id)],
+  (t) => [primaryKey({ columns: [t.accountId, t.id] }), uniqueIndex('tags_account_name_key').on(t.accountId, t.name)],
 );
 
+/** The last tag id each account handed out; a new tag takes the next one, with the account's row locked. */
+export const tagIdCounters = pgTable('tag_id_counters', {
+  accountId: bigint('account_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  lastId: integer('last_id').notNull(),
+});
+
+/**
+ * Which followers carry which tag. Keyed by (account, tag, follower), so a tag's followers are one index range in
+ * follower order (tag lists and tag fan-out start here); the follower index serves a follower's own tags.
+ */
 export const followerTags = pgTable(
   'follower_tags',
   {
-    tagId: integer('tag_id')
-      .notNull()
-      .references(() => tags.id, { onDelete: 'cascade' }),
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    tagId: integer('tag_id').notNull(),
     followerId: bigint('follower_id', { mode: 'number' })
       .notNull()
       .references(() => followers.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.tagId, t.followerId] }), index('follower_tags_follower_idx').on(t.followerId)],
-);
-
-export const followEventKind = pgEnum('follow_event_kind', ['subscribe', 'unsubscribe']);
-
-/** Append-only history of follows and unfollows: the source of follower-growth statistics and push events. */
-export const followEvents = pgTable(
-  'follow_events',
-  {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    accountId: bigint('account_id', { mode: 'number' }).notNull(),
-    followerId: bigint('follower_id', { mode: 'number' }).notNull(),
-    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
-    kind: followEventKind('kind').notNull(),
-    scene: text('scene'),
-    qrScene: integer('qr_scene'),
-    qrSceneStr: text('qr_scene_str'),
-    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
-  },
-  (t) => [index('follow_events_account_time_idx').on(t.accountId, t.occurredAt)],
-);
-
-/** WeChat MsgIds are 64-bit numbers in the 6e18 range; a sequence hands them out without collisions. */
-export const messageMsgIdSeq = pgSequence('message_msg_id_seq', { startWith: '6054768590064713728' });
-
-/** Append-only upstream messages from followers to an account. msg_id is WeChat's 64-bit MsgId. */
-export const messages = pgTable(
-  'messages',
-  {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    msgId: bigint('msg_id', { mode: 'bigint' }).notNull(),
-    accountId: bigint('account_id', { mode: 'number' }).notNull(),
-    followerId: bigint('follower_id', { mode: 'number' }).notNull(),
-    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
-    msgType: text('msg_type').notNull(),
-    /** The type's own fields, in WeChat's push names (Content, PicUrl, MediaId, Location_X, …). */
-    body: jsonb('body').notNull(),
-    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
-  },
-  (t) => [uniqueIndex('messages_msg_id_key').on(t.msgId), index('messages_account_time_idx').on(t.accountId, t.occurredAt)],
-);
-
-export const engagementAction = pgEnum('engagement_action', ['read', 'original', 'share', 'favorite']);
-
-/**
- * Append-only engagement with broadcast articles: reading the article page, opening its original link, sharing,
- * adding to favourites. Readers need not follow the account (shared articles reach anyone), so the WeChat user is
- * recorded, with the openid only when they have one for this account.
- */
-export const articleEngagements = pgTable(
-  'article_engagements',
-  {
-    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    accountId: bigint('account_id', { mode: 'number' }).notNull(),
-    msgDataId: bigint('msg_data_id', { mode: 'number' }).notNull(),
-    articleIndex: smallint('article_index').notNull(),
-    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
-    followerId: bigint('follower_id', { mode: 'number' }),
-    wasFollower: boolean('was_follower').notNull(),
-    action: engagementAction('action').notNull(),
-    /** Where the article was opened from (WeChat's user_source: session, history, moments, …). */
-    source: text('source').notNull(),
-    shareScene: text('share_scene'),
-    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
-  },
   (t) => [
-    index('article_engagements_account_time_idx').on(t.accountId, t.occurredAt),
-    index('article_engagements_article_idx').on(t.accountId, t.msgDataId, t.articleIndex),
-    check('article_engagements_share_scene', sql`(${t.action} = 'share') = (${t.shareScene} IS NOT NULL)`),
+    primaryKey({ columns: [t.accountId, t.tagId, t.followerId] }),
+    foreignKey({ name: 'follower_tags_tag_fk', columns: [t.accountId, t.tagId], foreignColumns: [tags.accountId, tags.id] }).onDelete('cascade'),
+    index('follower_tags_follower_idx').on(t.followerId),
   ],
 );

@@ -20,8 +20,10 @@ export const quotaPolicies = pgTable(
 );
 
 /**
- * One row per (account, period): the counter that makes consumption atomic. A unit is taken with
- * INSERT … ON CONFLICT DO UPDATE … WHERE used < limit, which serialises racing consumers on this row.
+ * One row per (account, period kind, window): the counter that racing consumers serialise on. A unit is taken with
+ * INSERT … ON CONFLICT DO UPDATE … WHERE used < limit. The ledger is the record of what was used: a window's counter
+ * is seeded from it when first taken, so a window that opens mid-period (the one-time switch from a daily to a
+ * monthly quota) starts with the units the account already used in it, whatever its type was then.
  */
 export const quotaCounters = pgTable(
   'quota_counters',
@@ -29,13 +31,19 @@ export const quotaCounters = pgTable(
     accountId: bigint('account_id', { mode: 'number' })
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
+    period: quotaPeriod('period').notNull(),
     periodStart: timestamp('period_start', { withTimezone: true }).notNull(),
+    /** Exclusive end of the window: a refund finds every counter whose window holds the refunded unit. */
+    periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
     used: integer('used').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.periodStart] }), check('quota_counters_used_nonnegative', sql`${t.used} >= 0`)],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.period, t.periodStart] }),
+    check('quota_counters_used_nonnegative', sql`${t.used} >= 0`),
+  ],
 );
 
-/** The ledger of use: every unit consumed, what for, and whether it was returned. */
+/** The ledger of use: every unit consumed, when, what for, and whether it was returned. */
 export const quotaLedger = pgTable(
   'quota_ledger',
   {
@@ -43,10 +51,12 @@ export const quotaLedger = pgTable(
     accountId: bigint('account_id', { mode: 'number' })
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** The start of the window the unit was charged to, as the account's policy stood then. */
     periodStart: timestamp('period_start', { withTimezone: true }).notNull(),
     consumedAt: timestamp('consumed_at', { withTimezone: true }).notNull(),
     purpose: text('purpose').notNull(),
     refundedAt: timestamp('refunded_at', { withTimezone: true }),
   },
-  (t) => [index('quota_ledger_account_period_idx').on(t.accountId, t.periodStart)],
+  // Units used in a window, whatever window kind they were charged to, are a range of consumed_at.
+  (t) => [index('quota_ledger_account_consumed_idx').on(t.accountId, t.consumedAt)],
 );

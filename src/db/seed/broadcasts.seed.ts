@@ -3,8 +3,9 @@ import type { Executor } from '../client.js';
 
 /**
  * One news broadcast a day over the history (a subscription account's quota), already sent, with 1 to 3 articles.
- * Delivery rows are not written for history: `sent_count` carries the audience, estimated from the seeder's
- * follow-time distribution (the share of followers who had followed by day d of D is about ((d+1)/D)²).
+ * `sent_count` carries the audience, estimated from the seeder's follow-time distribution (the share of followers
+ * who had followed by day d of D is about ((d+1)/D)²); seedDeliveryHistory then writes real delivery rows for the
+ * recent days and replaces their estimate with the count of those rows.
  */
 export async function seedBroadcastHistory(db: Executor, input: { accountId: number; followers: number; from: Date; days: number }): Promise<number> {
   const result = await db.execute(sql`
@@ -12,10 +13,10 @@ export async function seedBroadcastHistory(db: Executor, input: { accountId: num
       SELECT d, ${input.from.toISOString()}::timestamptz + make_interval(days => d, hours => 4) AS at
       FROM generate_series(0, ${input.days}::int - 1) AS d
     ), sent AS (
-      INSERT INTO broadcasts (account_id, message_type, target, status, created_at, started_at, finished_at, finish_event_queued_at,
-                              msg_data_id, batches_total, batches_done, total_count, sent_count, body)
-      SELECT ${input.accountId}::bigint, 'news', 'all', 'SEND_SUCCESS', at, at, at + interval '2 minutes', at,
-             nextval('broadcast_msg_data_id_seq'), 0, 0,
+      INSERT INTO broadcasts (account_id, message_type, target, status, created_at, started_at, finished_at, msg_data_id,
+                              batches_total, batches_done, total_count, sent_count, body)
+      SELECT ${input.accountId}::bigint, 'news', 'all', 'SEND_SUCCESS', at, at, at + interval '2 minutes', nextval('broadcast_msg_data_id_seq'),
+             0, 0,
              round(${input.followers}::float8 * power((d + 1)::float8 / ${input.days}::float8, 2))::int,
              round(${input.followers}::float8 * power((d + 1)::float8 / ${input.days}::float8, 2))::int,
              '{}'::jsonb

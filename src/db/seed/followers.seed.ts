@@ -135,7 +135,8 @@ export async function seedFollowerChunk(db: Executor, chunk: FollowerChunk): Pro
     INSERT INTO follow_events (account_id, follower_id, wechat_user_id, kind, scene, qr_scene, occurred_at)
     SELECT ${chunk.accountId}::bigint, id, wechat_user_id, 'subscribe'::follow_event_kind, subscribe_scene, qr_scene, subscribed_at FROM new_followers
     UNION ALL
-    SELECT ${chunk.accountId}::bigint, id, wechat_user_id, 'unsubscribe'::follow_event_kind, NULL, NULL, unsubscribed_at FROM new_followers WHERE NOT subscribed`);
+    -- An unsubscribe records the scene the follower came from (statistics split cancellations by source).
+    SELECT ${chunk.accountId}::bigint, id, wechat_user_id, 'unsubscribe'::follow_event_kind, subscribe_scene, qr_scene, unsubscribed_at FROM new_followers WHERE NOT subscribed`);
 }
 
 /**

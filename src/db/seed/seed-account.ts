@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Deps } from '../../deps.js';
 import { seedBroadcastHistory, seedEngagements } from './broadcasts.seed.js';
+import { seedDeliveryHistory } from './deliveries.seed.js';
 import { seedFollowerChunk, seedMessages } from './followers.seed.js';
 
 export interface SeedOptions {
@@ -16,6 +17,8 @@ export interface SeedOptions {
   messageSenderRate: number;
   /** Seed one sent news broadcast a day, with reads, shares and favourites (off for fan-out benchmarks). */
   broadcastHistory?: boolean;
+  /** With broadcastHistory: delivery rows for the broadcasts of the last this many days (the inbox reads them). */
+  deliveryDays?: number;
 }
 
 export interface SeedResult {
@@ -29,6 +32,7 @@ export interface SeedResult {
   messages: number;
   broadcasts: number;
   engagements: number;
+  deliveries: number;
   followerSeconds: number;
 }
 
@@ -80,14 +84,23 @@ export async function seedAccount(deps: Deps, options: SeedOptions, progress: Se
 
   let broadcasts = 0;
   let engagements = 0;
+  let deliveries = 0;
   if (options.broadcastHistory) {
     await seedBroadcastHistory(deps.database.db, { accountId: account.id, followers: options.followers, from, days: options.days });
     broadcasts = options.days;
+    if (options.deliveryDays) {
+      const since = new Date(to.getTime() - options.deliveryDays * 86_400_000);
+      deliveries = await seedDeliveryHistory(
+        deps.database.db,
+        { accountId: account.id, since, audience: 'subscribed-then', concurrency: options.concurrency },
+        (done, total) => progress('delivery days', done, total),
+      );
+    }
     // About one engagement per follower over the whole history: Σ audience ≈ followers × days / 3.
     engagements = await seedEngagements(deps.database.db, { accountId: account.id, readRate: Math.min(0.03, 3 / options.days) });
     progress('engagements', engagements, engagements);
   }
-  await deps.database.db.execute(sql`ANALYZE followers, follow_events, messages, broadcasts, article_engagements`);
+  await deps.database.db.execute(sql`ANALYZE followers, follow_events, messages, broadcasts, article_engagements, deliveries`);
 
   const counts = await deps.database.db.execute<{ subscribed: number; unsubscribed: number }>(sql`
     SELECT count(*) FILTER (WHERE subscribed)::int AS subscribed, count(*) FILTER (WHERE NOT subscribed)::int AS unsubscribed
@@ -103,6 +116,7 @@ export async function seedAccount(deps: Deps, options: SeedOptions, progress: Se
     messages,
     broadcasts,
     engagements,
+    deliveries,
     followerSeconds,
   };
 }

@@ -109,6 +109,15 @@ export async function countOwnersForUpdate(db: Executor, accountId: number): Pro
   return owners.length;
 }
 
+export async function setBroadcastSpeed(db: Executor, accountId: number, speed: number | null): Promise<void> {
+  await db.update(accounts).set({ broadcastSpeed: speed }).where(eq(accounts.id, accountId));
+}
+
+export async function findBroadcastSpeed(db: Executor, accountId: number): Promise<number | null> {
+  const [row] = await db.select({ speed: accounts.broadcastSpeed }).from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  return row?.speed ?? null;
+}
+
 export async function countAccounts(db: Executor): Promise<number> {
   const [row] = await db.select({ n: count() }).from(accounts);
   return row?.n ?? 0;

@@ -6,17 +6,20 @@ import { normaliseEmail } from '../auth/auth.service.js';
 import {
   countOwnersForUpdate,
   deleteMember,
+  findBroadcastSpeed,
   findMembership,
   insertAccount,
   listAccountsOfUser,
   listMembers,
   lockAccountType,
+  setBroadcastSpeed,
   updateAppsecretHash,
   upsertMember,
   type AccountRow,
   type AccountType,
   type MemberRole,
 } from './accounts.repo.js';
+import { recipientsPerMinute } from '../broadcasts/speed.js';
 import { hashAppsecret, newAppid, newAppsecret, newOriginalId } from './credentials.js';
 import { roleAllows, type Permission } from './permissions.js';
 
@@ -102,6 +105,11 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
       return rows.map(({ account, role }) => toAccountView(account, role));
     },
 
+    /**
+     * The one-time type choice. The quota needs nothing done here: the UPDATE waits for consumers that hold the
+     * account row share-locked (quota.repo lockQuotaPolicy), and the new type's window counts the units already
+     * used in it from the ledger, whatever type they were sent under.
+     */
     async chooseType(access: AccountAccess, type: AccountType): Promise<AccountView> {
       const updated = await lockAccountType(db, access.account.id, type);
       if (!updated) {
@@ -147,6 +155,17 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
         if (current.role === 'owner' && owners <= 1) throw new AppError('LAST_OWNER', 'An account must keep at least one owner');
         await deleteMember(tx, accountId, userId);
       });
+    },
+
+    /** The account's mass-send speed level (WeChat's 0..4), or null for as fast as the workers go. */
+    async getBroadcastSpeed(accountId: number) {
+      const speed = await findBroadcastSpeed(db, accountId);
+      return { speed, recipientsPerMinute: recipientsPerMinute(speed) };
+    },
+
+    async setBroadcastSpeed(accountId: number, speed: number | null) {
+      await setBroadcastSpeed(db, accountId, speed);
+      return this.getBroadcastSpeed(accountId);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { parseTimestamp, type Executor } from '../../db/client.js';
 
 export type BroadcastStatus = 'queued' | 'SENDING' | 'SEND_SUCCESS' | 'SEND_FAIL';
@@ -28,7 +28,8 @@ export interface BroadcastRow {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
-  finishEventQueuedAt: Date | null;
+  /** Planning attempts that failed; see broadcastBatches.attempts for the batch equivalent. */
+  planAttempts: number;
   deletedAt: Date | null;
 }
 
@@ -38,13 +39,12 @@ const broadcastColumns = sql`
   fail_reason AS "failReason", total_count AS "totalCount", filtered_count AS "filteredCount", sent_count AS "sentCount",
   error_count AS "errorCount", batches_total AS "batchesTotal", batches_done AS "batchesDone",
   quota_ledger_id AS "quotaLedgerId", created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt",
-  finish_event_queued_at AS "finishEventQueuedAt", deleted_at AS "deletedAt"`;
+  plan_attempts AS "planAttempts", deleted_at AS "deletedAt"`;
 
-type RawBroadcastRow = Omit<BroadcastRow, 'createdAt' | 'startedAt' | 'finishedAt' | 'finishEventQueuedAt' | 'deletedAt'> & {
+type RawBroadcastRow = Omit<BroadcastRow, 'createdAt' | 'startedAt' | 'finishedAt' | 'deletedAt'> & {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  finishEventQueuedAt: string | null;
   deletedAt: string | null;
 };
 
@@ -55,7 +55,6 @@ function toBroadcastRow(raw: unknown): BroadcastRow {
     createdAt: parseTimestamp(row.createdAt),
     startedAt: parseTimestamp(row.startedAt),
     finishedAt: parseTimestamp(row.finishedAt),
-    finishEventQueuedAt: parseTimestamp(row.finishEventQueuedAt),
     deletedAt: parseTimestamp(row.deletedAt),
   };
 }
@@ -79,6 +78,9 @@ export interface ArticleRow extends ArticleInput {
   idx: number;
   deletedAt: Date | null;
 }
+
+/** An article as lists show it: everything but the HTML body. */
+export type ArticleSummaryRow = Omit<ArticleRow, 'content'>;
 
 export async function findRecentByClientMsgId(db: Executor, accountId: number, clientMsgId: string, since: Date): Promise<BroadcastRow | undefined> {
   const result = await db.execute(sql`
@@ -120,20 +122,18 @@ export async function insertArticles(db: Executor, broadcast: { id: number; acco
     VALUES ${sql.join(rows, sql`, `)}`);
 }
 
-export async function insertTargetOpenids(db: Executor, broadcastId: number, openids: string[]): Promise<void> {
+export async function insertTargetOpenids(db: Executor, broadcast: { id: number; accountId: number }, openids: string[]): Promise<void> {
   await db.execute(sql`
     INSERT INTO broadcast_openids (broadcast_id, openid)
-    SELECT ${broadcastId}, unnest(${sql.param(openids)}::text[]) ON CONFLICT DO NOTHING`);
+    SELECT b.id, o.openid FROM broadcasts b, unnest(${sql.param(openids)}::text[]) AS o(openid)
+    WHERE b.id = ${broadcast.id} AND b.account_id = ${broadcast.accountId}
+    ON CONFLICT DO NOTHING`);
 }
 
-export async function findBroadcast(db: Executor, accountId: number, broadcastId: number): Promise<BroadcastRow | undefined> {
-  const result = await db.execute(sql`SELECT ${broadcastColumns} FROM broadcasts WHERE id = ${broadcastId} AND account_id = ${accountId}`);
-  return firstBroadcast(result.rows);
-}
-
-/** For the worker, which knows only the broadcast id; FOR UPDATE when the caller is about to change it. */
-export async function findBroadcastById(db: Executor, broadcastId: number, options: { forUpdate?: boolean } = {}): Promise<BroadcastRow | undefined> {
-  const result = await db.execute(sql`SELECT ${broadcastColumns} FROM broadcasts WHERE id = ${broadcastId} ${options.forUpdate ? sql`FOR UPDATE` : sql``}`);
+/** FOR UPDATE when the caller is about to change the broadcast and must see one change at a time. */
+export async function findBroadcast(db: Executor, accountId: number, broadcastId: number, options: { forUpdate?: boolean } = {}): Promise<BroadcastRow | undefined> {
+  const result = await db.execute(sql`
+    SELECT ${broadcastColumns} FROM broadcasts WHERE id = ${broadcastId} AND account_id = ${accountId} ${options.forUpdate ? sql`FOR UPDATE` : sql``}`);
   return firstBroadcast(result.rows);
 }
 
@@ -146,14 +146,22 @@ export async function listBroadcasts(db: Executor, accountId: number, options: {
   return result.rows.map(toBroadcastRow);
 }
 
-export async function listArticles(db: Executor, broadcastIds: number[]): Promise<Map<number, ArticleRow[]>> {
-  const byBroadcast = new Map<number, ArticleRow[]>();
+/** Articles of the account's broadcasts; lists ask for summaries, so the HTML bodies are not even read. */
+export async function listArticles(
+  db: Executor,
+  accountId: number,
+  broadcastIds: number[],
+  options: { withContent: boolean },
+): Promise<Map<number, Array<ArticleRow | ArticleSummaryRow>>> {
+  const byBroadcast = new Map<number, Array<ArticleRow | ArticleSummaryRow>>();
   if (broadcastIds.length === 0) return byBroadcast;
   const result = await db.execute(sql`
-    SELECT broadcast_id AS "broadcastId", idx, title, author, digest, content, content_source_url AS "contentSourceUrl",
-           thumb_url AS "thumbUrl", show_cover_pic AS "showCoverPic", need_open_comment AS "needOpenComment", deleted_at AS "deletedAt"
-    FROM broadcast_articles WHERE broadcast_id = ANY(${sql.param(broadcastIds)}::bigint[]) ORDER BY broadcast_id, idx`);
-  for (const { broadcastId, ...article } of result.rows as unknown as Array<ArticleRow & { broadcastId: number }>) {
+    SELECT broadcast_id AS "broadcastId", idx, title, author, digest, ${options.withContent ? sql`content,` : sql``}
+           content_source_url AS "contentSourceUrl", thumb_url AS "thumbUrl", show_cover_pic AS "showCoverPic",
+           need_open_comment AS "needOpenComment", deleted_at AS "deletedAt"
+    FROM broadcast_articles
+    WHERE account_id = ${accountId} AND broadcast_id = ANY(${sql.param(broadcastIds)}::bigint[]) ORDER BY broadcast_id, idx`);
+  for (const { broadcastId, ...article } of result.rows as unknown as Array<ArticleSummaryRow & { broadcastId: number }>) {
     const list = byBroadcast.get(broadcastId) ?? [];
     list.push({ ...article, deletedAt: parseTimestamp(article.deletedAt) });
     byBroadcast.set(broadcastId, list);
@@ -161,14 +169,17 @@ export async function listArticles(db: Executor, broadcastIds: number[]): Promis
   return byBroadcast;
 }
 
-export async function markDeleted(db: Executor, broadcastId: number, at: Date): Promise<void> {
-  await db.execute(sql`UPDATE broadcasts SET deleted_at = ${at.toISOString()} WHERE id = ${broadcastId} AND deleted_at IS NULL`);
-  await db.execute(sql`UPDATE broadcast_articles SET deleted_at = ${at.toISOString()} WHERE broadcast_id = ${broadcastId} AND deleted_at IS NULL`);
+export async function markDeleted(db: Executor, accountId: number, broadcastId: number, at: Date): Promise<void> {
+  await db.execute(sql`UPDATE broadcasts SET deleted_at = ${at.toISOString()} WHERE id = ${broadcastId} AND account_id = ${accountId} AND deleted_at IS NULL`);
+  await db.execute(sql`
+    UPDATE broadcast_articles SET deleted_at = ${at.toISOString()}
+    WHERE broadcast_id = ${broadcastId} AND account_id = ${accountId} AND deleted_at IS NULL`);
 }
 
-export async function markArticleDeleted(db: Executor, broadcastId: number, idx: number, at: Date): Promise<boolean> {
+export async function markArticleDeleted(db: Executor, accountId: number, broadcastId: number, idx: number, at: Date): Promise<boolean> {
   const result = await db.execute(sql`
-    UPDATE broadcast_articles SET deleted_at = coalesce(deleted_at, ${at.toISOString()}) WHERE broadcast_id = ${broadcastId} AND idx = ${idx}`);
+    UPDATE broadcast_articles SET deleted_at = coalesce(deleted_at, ${at.toISOString()})
+    WHERE broadcast_id = ${broadcastId} AND account_id = ${accountId} AND idx = ${idx}`);
   return (result.rowCount ?? 0) > 0;
 }
 
@@ -188,175 +199,7 @@ export async function countPreviewRecipientsSince(db: Executor, accountId: numbe
   return result.rows[0]!.n;
 }
 
-// ---- fan-out ------------------------------------------------------------------------------------------------
-
-/** Rows of the target that a batch considers, as a filter on `followers f`. */
-function targetFilter(broadcast: Pick<BroadcastRow, 'id' | 'target' | 'targetTagId'>): SQL {
-  switch (broadcast.target) {
-    case 'all':
-      // The audience of "all" is the current followers; unfollowers are not part of it.
-      return sql`AND f.subscribed`;
-    case 'tag':
-      return sql`AND EXISTS (SELECT 1 FROM follower_tags t WHERE t.follower_id = f.id AND t.tag_id = ${broadcast.targetTagId})`;
-    case 'openids':
-      return sql`AND f.openid IN (SELECT openid FROM broadcast_openids WHERE broadcast_id = ${broadcast.id})`;
-  }
-}
-
-/**
- * Splits the target into keyset ranges (lo, hi] of about batchSize follower ids each. Only the upper bounds are
- * computed; new followers get ids above the last bound and are not part of this broadcast.
- */
-export async function planRanges(db: Executor, broadcast: BroadcastRow, batchSize: number): Promise<Array<{ lo: number; hi: number }>> {
-  const result = await db.execute<{ hi: number }>(sql`
-    SELECT max(id) AS hi FROM (
-      SELECT f.id, (row_number() OVER (ORDER BY f.id) - 1) / ${batchSize}::int AS bucket
-      FROM followers f WHERE f.account_id = ${broadcast.accountId} ${targetFilter(broadcast)}
-    ) s GROUP BY bucket ORDER BY bucket`);
-  let lo = 0;
-  return result.rows.map(({ hi }) => {
-    const range = { lo, hi };
-    lo = hi;
-    return range;
-  });
-}
-
-export async function countUnknownOpenids(db: Executor, broadcast: BroadcastRow): Promise<number> {
-  const result = await db.execute<{ n: number }>(sql`
-    SELECT count(*)::int AS n FROM broadcast_openids o
-    WHERE o.broadcast_id = ${broadcast.id}
-      AND NOT EXISTS (SELECT 1 FROM followers f WHERE f.account_id = ${broadcast.accountId} AND f.openid = o.openid)`);
-  return result.rows[0]!.n;
-}
-
-export async function insertBatches(db: Executor, broadcastId: number, ranges: Array<{ lo: number; hi: number }>): Promise<void> {
-  if (ranges.length === 0) return;
-  await db.execute(sql`
-    INSERT INTO broadcast_batches (broadcast_id, seq, lo, hi)
-    SELECT ${broadcastId}, s.seq, s.lo, s.hi
-    FROM unnest(${sql.param(ranges.map((_, i) => i))}::int[], ${sql.param(ranges.map((r) => r.lo))}::bigint[], ${sql.param(ranges.map((r) => r.hi))}::bigint[])
-         AS s(seq, lo, hi)
-    ON CONFLICT DO NOTHING`);
-}
-
-export async function markSending(db: Executor, broadcastId: number, input: { batches: number; errors: number; at: Date }): Promise<void> {
-  await db.execute(sql`
-    UPDATE broadcasts SET status = 'SENDING', batches_total = ${input.batches}, error_count = error_count + ${input.errors},
-                          total_count = total_count + ${input.errors}, started_at = ${input.at.toISOString()}
-    WHERE id = ${broadcastId} AND status = 'queued'`);
-}
-
-export async function listPendingBatches(db: Executor, broadcastId: number): Promise<number[]> {
-  const result = await db.execute<{ seq: number }>(sql`SELECT seq FROM broadcast_batches WHERE broadcast_id = ${broadcastId} AND done_at IS NULL ORDER BY seq`);
-  return result.rows.map((row) => row.seq);
-}
-
-export async function lockBatch(db: Executor, broadcastId: number, seq: number): Promise<{ lo: number; hi: number; done: boolean } | undefined> {
-  const result = await db.execute<{ lo: number; hi: number; done: boolean }>(sql`
-    SELECT lo, hi, done_at IS NOT NULL AS done FROM broadcast_batches WHERE broadcast_id = ${broadcastId} AND seq = ${seq} FOR UPDATE`);
-  return result.rows[0];
-}
-
-export interface BatchCounts {
-  candidates: number;
-  filtered: number;
-  sent: number;
-}
-
-/**
- * Delivers one range, set-based: eligible followers (subscribed, not blacklisted, now) get a delivery row; the
- * primary key with ON CONFLICT DO NOTHING makes a second run of the same range deliver nothing.
- */
-export async function deliverRange(db: Executor, broadcast: BroadcastRow, range: { lo: number; hi: number }, at: Date): Promise<BatchCounts> {
-  const result = await db.execute<{ candidates: number; filtered: number; sent: number }>(sql`
-    WITH candidates AS (
-      SELECT f.id, (f.subscribed AND NOT f.blacklisted) AS eligible
-      FROM followers f
-      WHERE f.account_id = ${broadcast.accountId} AND f.id > ${range.lo} AND f.id <= ${range.hi} ${targetFilter(broadcast)}
-    ), delivered AS (
-      INSERT INTO deliveries (follower_id, broadcast_id, delivered_at)
-      SELECT id, ${broadcast.id}, ${at.toISOString()} FROM candidates WHERE eligible
-      ON CONFLICT DO NOTHING
-      RETURNING 1
-    )
-    SELECT count(*)::int AS candidates, (count(*) FILTER (WHERE NOT eligible))::int AS filtered,
-           (SELECT count(*) FROM delivered)::int AS sent
-    FROM candidates`);
-  return result.rows[0]!;
-}
-
-/** Followers of a range who would have received the broadcast; a batch that cannot be delivered counts them as errors. */
-export async function countEligibleInRange(db: Executor, broadcast: BroadcastRow, range: { lo: number; hi: number }): Promise<number> {
-  const result = await db.execute<{ n: number }>(sql`
-    SELECT count(*)::int AS n FROM followers f
-    WHERE f.account_id = ${broadcast.accountId} AND f.id > ${range.lo} AND f.id <= ${range.hi} ${targetFilter(broadcast)}
-      AND f.subscribed AND NOT f.blacklisted`);
-  return result.rows[0]!.n;
-}
-
-/** Records a finished batch and adds its counts to the broadcast; returns the broadcast's progress after it. */
-export async function completeBatch(
-  db: Executor,
-  broadcastId: number,
-  seq: number,
-  counts: BatchCounts & { errors: number },
-  at: Date,
-): Promise<{ batchesDone: number; batchesTotal: number; sentCount: number }> {
-  await db.execute(sql`
-    UPDATE broadcast_batches SET candidates = ${counts.candidates}, filtered = ${counts.filtered}, sent = ${counts.sent},
-                                 errors = ${counts.errors}, done_at = ${at.toISOString()}
-    WHERE broadcast_id = ${broadcastId} AND seq = ${seq}`);
-  const result = await db.execute<{ batchesDone: number; batchesTotal: number; sentCount: number }>(sql`
-    UPDATE broadcasts SET batches_done = batches_done + 1, total_count = total_count + ${counts.candidates},
-                          filtered_count = filtered_count + ${counts.filtered}, sent_count = sent_count + ${counts.sent},
-                          error_count = error_count + ${counts.errors}
-    WHERE id = ${broadcastId}
-    RETURNING batches_done AS "batchesDone", batches_total AS "batchesTotal", sent_count AS "sentCount"`);
-  return result.rows[0]!;
-}
-
-/** Moves a broadcast to its final status; only the first caller changes anything. */
-export async function finishBroadcast(db: Executor, broadcastId: number, input: { status: 'SEND_SUCCESS' | 'SEND_FAIL'; reason: string | null; at: Date }): Promise<boolean> {
-  const result = await db.execute(sql`
-    UPDATE broadcasts SET status = ${input.status}, fail_reason = ${input.reason}, finished_at = ${input.at.toISOString()}
-    WHERE id = ${broadcastId} AND status IN ('queued', 'SENDING')`);
-  return (result.rowCount ?? 0) > 0;
-}
-
-export async function markFinishEventQueued(db: Executor, broadcastId: number, at: Date): Promise<void> {
-  await db.execute(sql`UPDATE broadcasts SET finish_event_queued_at = ${at.toISOString()} WHERE id = ${broadcastId} AND finish_event_queued_at IS NULL`);
-}
-
-/** Broadcasts the worker should look at again: unfinished ones, and finished ones whose event is not queued yet. */
-export async function findBroadcastsToSweep(db: Executor, olderThan: Date): Promise<Array<{ id: number; status: BroadcastStatus; accountId: number }>> {
-  const result = await db.execute<{ id: number; status: BroadcastStatus; accountId: number }>(sql`
-    SELECT id, status, account_id AS "accountId" FROM broadcasts
-    WHERE NOT is_preview AND created_at < ${olderThan.toISOString()}
-      AND (status IN ('queued', 'SENDING') OR finish_event_queued_at IS NULL)
-    ORDER BY id LIMIT 1000`);
-  return result.rows;
-}
-
-// ---- inbox --------------------------------------------------------------------------------------------------
-
-export async function listInbox(db: Executor, followerId: number, options: { beforeBroadcastId: number | null; limit: number }) {
-  const result = await db.execute<{ broadcastId: number; deliveredAt: Date }>(sql`
-    SELECT d.broadcast_id AS "broadcastId", d.delivered_at AS "deliveredAt"
-    FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id
-    WHERE d.follower_id = ${followerId} AND b.deleted_at IS NULL
-      ${options.beforeBroadcastId ? sql`AND d.broadcast_id < ${options.beforeBroadcastId}` : sql``}
-    ORDER BY d.broadcast_id DESC LIMIT ${options.limit}`);
-  return result.rows.map((row) => ({ broadcastId: row.broadcastId, deliveredAt: parseTimestamp(row.deliveredAt) }));
-}
-
-export async function findBroadcastsByIds(db: Executor, ids: number[]): Promise<Map<number, BroadcastRow>> {
-  if (ids.length === 0) return new Map();
-  const result = await db.execute(sql`SELECT ${broadcastColumns} FROM broadcasts WHERE id = ANY(${sql.param(ids)}::bigint[])`);
-  return new Map(result.rows.map((raw) => {
-    const row = toBroadcastRow(raw);
-    return [row.id, row] as const;
-  }));
-}
+// ---- preview ------------------------------------------------------------------------------------------------
 
 /** Of the given followers, those who may receive a broadcast now: subscribed and not blacklisted. */
 export async function eligibleFollowerIds(db: Executor, accountId: number, followerIds: number[]): Promise<number[]> {
@@ -367,28 +210,27 @@ export async function eligibleFollowerIds(db: Executor, accountId: number, follo
   return result.rows.map((row) => row.id);
 }
 
-export async function insertPreviewDeliveries(db: Executor, broadcastId: number, followerIds: number[], at: Date): Promise<number> {
+export async function insertPreviewDeliveries(db: Executor, broadcast: { id: number; accountId: number }, followerIds: number[], at: Date): Promise<number> {
   const result = await db.execute(sql`
     INSERT INTO deliveries (follower_id, broadcast_id, delivered_at)
-    SELECT unnest(${sql.param(followerIds)}::bigint[]), ${broadcastId}, ${at.toISOString()}
+    SELECT f.id, b.id, ${at.toISOString()} FROM broadcasts b, unnest(${sql.param(followerIds)}::bigint[]) AS f(id)
+    WHERE b.id = ${broadcast.id} AND b.account_id = ${broadcast.accountId}
     ON CONFLICT DO NOTHING`);
   return result.rowCount ?? 0;
 }
 
-export async function setPreviewOutcome(db: Executor, broadcastId: number, counts: { total: number; sent: number; filtered: number; errors: number }, at: Date): Promise<void> {
+/** A preview is delivered at once, so it is recorded finished; WeChat announces no MASSSENDJOBFINISH for previews. */
+export async function setPreviewOutcome(
+  db: Executor,
+  accountId: number,
+  broadcastId: number,
+  counts: { total: number; sent: number; filtered: number; errors: number },
+  at: Date,
+): Promise<void> {
   await db.execute(sql`
     UPDATE broadcasts SET status = 'SEND_SUCCESS', total_count = ${counts.total}, sent_count = ${counts.sent},
                           filtered_count = ${counts.filtered}, error_count = ${counts.errors},
-                          batches_total = 0, started_at = ${at.toISOString()}, finished_at = ${at.toISOString()},
-                          finish_event_queued_at = ${at.toISOString()}
-    WHERE id = ${broadcastId}`);
+                          batches_total = 0, started_at = ${at.toISOString()}, finished_at = ${at.toISOString()}
+    WHERE id = ${broadcastId} AND account_id = ${accountId}`);
 }
 
-export async function setBroadcastSpeed(db: Executor, accountId: number, speed: number | null): Promise<void> {
-  await db.execute(sql`UPDATE accounts SET broadcast_speed = ${speed} WHERE id = ${accountId}`);
-}
-
-export async function findBroadcastSpeed(db: Executor, accountId: number): Promise<number | null> {
-  const result = await db.execute<{ speed: number | null }>(sql`SELECT broadcast_speed AS speed FROM accounts WHERE id = ${accountId}`);
-  return result.rows[0]?.speed ?? null;
-}

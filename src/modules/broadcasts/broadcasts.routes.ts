@@ -1,21 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { AccountParams, adminSecurity, PageOf, problems } from '../../http/schemas.js';
 import {
   BroadcastParams,
   BroadcastSchema,
+  BroadcastSummarySchema,
   DeleteQuery,
-  InboxItem,
-  InboxQuery,
   ListQuery,
   PreviewBody,
   SendBody,
   SpeedBody,
   SpeedSchema,
 } from './broadcasts.schemas.js';
+import type { AccountsService } from '../accounts/accounts.service.js';
 import type { BroadcastsService } from './broadcasts.service.js';
 
-export const broadcastsRoutes: FastifyPluginAsyncTypebox<{ broadcasts: BroadcastsService }> = async (app, { broadcasts }) => {
+export const broadcastsRoutes: FastifyPluginAsyncTypebox<{ broadcasts: BroadcastsService; accounts: AccountsService }> = async (app, { broadcasts, accounts }) => {
   const tags = ['broadcasts'];
   const security = adminSecurity;
   const write = { onRequest: app.authenticate, preHandler: app.authorizeAccount('broadcasts:write') };
@@ -55,10 +54,10 @@ export const broadcastsRoutes: FastifyPluginAsyncTypebox<{ broadcasts: Broadcast
     schema: {
       tags,
       security,
-      summary: 'Broadcasts, newest first',
+      summary: 'Broadcasts, newest first; articles without their HTML body (the broadcast itself has it)',
       params: AccountParams,
       querystring: ListQuery,
-      response: { 200: PageOf(BroadcastSchema), ...problems(400, 401, 403, 404) },
+      response: { 200: PageOf(BroadcastSummarySchema), ...problems(400, 401, 403, 404) },
     },
     handler: async (request) => broadcasts.list(request.accountAccess.account.id, request.query),
   });
@@ -85,24 +84,12 @@ export const broadcastsRoutes: FastifyPluginAsyncTypebox<{ broadcasts: Broadcast
   app.get('/v1/accounts/:id/broadcast-speed', {
     ...read,
     schema: { tags, security, summary: 'Fan-out speed level', params: AccountParams, response: { 200: SpeedSchema, ...problems(401, 403, 404) } },
-    handler: async (request) => broadcasts.getSpeed(request.accountAccess.account.id),
+    handler: async (request) => accounts.getBroadcastSpeed(request.accountAccess.account.id),
   });
 
   app.put('/v1/accounts/:id/broadcast-speed', {
     ...write,
     schema: { tags, security, summary: "Set WeChat's speed level 0..4, or null for as fast as possible", params: AccountParams, body: SpeedBody, response: { 200: SpeedSchema, ...problems(400, 401, 403, 404) } },
-    handler: async (request) => broadcasts.setSpeed(request.accountAccess.account.id, request.body.speed),
-  });
-
-  app.get('/client/v1/inbox', {
-    onRequest: app.authenticateClient,
-    schema: {
-      tags: ['client'],
-      security: [{ clientBearer: [] }],
-      summary: 'What you received from an account, newest first',
-      querystring: InboxQuery,
-      response: { 200: PageOf(InboxItem), ...problems(400, 401, 404) },
-    },
-    handler: async (request) => broadcasts.inbox(request.wechatUserId, request.query),
+    handler: async (request) => accounts.setBroadcastSpeed(request.accountAccess.account.id, request.body.speed),
   });
 };

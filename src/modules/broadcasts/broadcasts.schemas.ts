@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import { HttpUrl, Id, Timestamp } from '../../http/schemas.js';
-import { Appid } from '../client/client.schemas.js';
-import { Cursor, Openid } from '../followers/followers.schemas.js';
+import { Cursor, Openid, TagId } from '../followers/followers.schemas.js';
 import type { BroadcastMessage, BroadcastTargetInput } from './broadcasts.service.js';
 
 
@@ -35,7 +34,7 @@ export const TargetSchema = Type.Unsafe<BroadcastTargetInput>(
   Type.Object(
     {
       all: Type.Optional(Type.Literal(true)),
-      tagId: Type.Optional(Type.Integer({ minimum: 0 })),
+      tagId: Type.Optional(TagId),
       openids: Type.Optional(Type.Array(Openid, { minItems: 2, maxItems: 10_000, uniqueItems: true })),
     },
     { additionalProperties: false, minProperties: 1, maxProperties: 1, description: '{all: true}, {tagId}, or {openids: [2..10000]}' },
@@ -80,6 +79,33 @@ export const BroadcastSchema = Type.Object({
   duplicate: Type.Optional(Type.Boolean()),
 });
 
+/** A news article in a list: no HTML body (up to 100 KB each, 8 per broadcast); GET …/broadcasts/:bid has it. */
+const ArticleSummary = Type.Object(
+  {
+    index: Type.Integer(),
+    title: Type.String(),
+    author: Type.String(),
+    digest: Type.String(),
+    contentSourceUrl: Type.String(),
+    thumbUrl: Type.String(),
+    deleted: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export const BroadcastSummarySchema = Type.Object({
+  ...BroadcastSchema.properties,
+  message: Type.Object(
+    {
+      type: Type.Enum(['news', 'text', 'image']),
+      articles: Type.Optional(Type.Array(ArticleSummary)),
+      content: Type.Optional(Type.String({ description: 'the text of a text broadcast' })),
+      imageUrl: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+});
+
 export const BroadcastParams = Type.Object({ id: Id, bid: Id }, { additionalProperties: false });
 export const ListQuery = Type.Object(
   { cursor: Type.Optional(Cursor), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), includePreviews: Type.Optional(Type.Boolean()) },
@@ -92,32 +118,3 @@ export const SpeedBody = Type.Object(
 );
 export const SpeedSchema = Type.Object({ speed: Type.Union([Type.Integer(), Type.Null()]), recipientsPerMinute: Type.Union([Type.Integer(), Type.Null()]) });
 
-export const InboxQuery = Type.Object(
-  { appid: Appid, cursor: Type.Optional(Cursor), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) },
-  { additionalProperties: false },
-);
-export const InboxItem = Type.Object(
-  {
-    msgId: Type.Integer(),
-    msgDataId: Type.Union([Type.Integer(), Type.Null()]),
-    preview: Type.Boolean(),
-    deliveredAt: Timestamp,
-    type: Type.Enum(['news', 'text', 'image']),
-    content: Type.Optional(Type.String()),
-    imageUrl: Type.Optional(Type.String()),
-    articles: Type.Optional(
-      Type.Array(
-        Type.Object({
-          index: Type.Integer(),
-          title: Type.String(),
-          author: Type.String(),
-          digest: Type.String(),
-          content: Type.String(),
-          contentSourceUrl: Type.String(),
-          thumbUrl: Type.String(),
-        }),
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { decodeCursor, page } from '../../http/cursor.js';
+import { decodeCursor, encodeCursor, page } from '../../http/cursor.js';
 import type { QuotaService } from '../accounts/quota.service.js';
 import { quotaWindow } from '../accounts/quota-window.js';
 import { findAccountByAppid, lockAccount } from '../accounts/accounts.repo.js';
@@ -13,8 +13,6 @@ import {
   countPreviewRecipientsSince,
   eligibleFollowerIds,
   findBroadcast,
-  findBroadcastsByIds,
-  findBroadcastSpeed,
   findRecentByClientMsgId,
   insertArticles,
   insertBroadcast,
@@ -22,16 +20,16 @@ import {
   insertTargetOpenids,
   listArticles,
   listBroadcasts,
-  listInbox,
   markArticleDeleted,
   markDeleted,
-  setBroadcastSpeed,
   setPreviewOutcome,
   type ArticleInput,
   type ArticleRow,
+  type ArticleSummaryRow,
   type BroadcastRow,
 } from './broadcasts.repo.js';
-import { SPEED_RECIPIENTS_PER_MINUTE } from './fanout.js';
+import { findDeliveredBroadcast, findInboxBroadcasts, findWindowFloor, listInboxDeliveries, listLiveArticles } from './inbox.repo.js';
+import { toInboxArticle, toInboxArticleSummary, toInboxItem } from './inbox.view.js';
 import { sanitizeArticleHtml } from './sanitize.js';
 
 export type BroadcastMessage =
@@ -58,9 +56,28 @@ const CLIENT_MSG_ID_WINDOW_MS = 24 * 3600_000;
 const CLIENT_MSG_ID_MAX_BYTES = 64;
 export const PREVIEW_RECIPIENTS_PER_DAY = 100;
 
+/** Broadcasts of the account one inbox page looks at, at most: bounds the work of a page for a follower who received few of them. */
+export const INBOX_SCAN_LIMIT = 200;
+const INT8_MAX = 2n ** 63n - 1n;
+
 export type BroadcastsService = ReturnType<typeof createBroadcastsService>;
 
-export function toBroadcastView(broadcast: BroadcastRow, articles: ArticleRow[] = []) {
+/** An article in a view: the whole of it, or (in lists) everything but the HTML body, which can be 100 KB. */
+function articleView(article: ArticleRow | ArticleSummaryRow) {
+  return {
+    index: article.idx,
+    title: article.title,
+    author: article.author,
+    digest: article.digest,
+    ...('content' in article ? { content: article.content } : {}),
+    contentSourceUrl: article.contentSourceUrl,
+    thumbUrl: article.thumbUrl,
+    ...('content' in article ? { showCoverPic: article.showCoverPic, needOpenComment: article.needOpenComment } : {}),
+    deleted: article.deletedAt !== null,
+  };
+}
+
+export function toBroadcastView(broadcast: BroadcastRow, articles: Array<ArticleRow | ArticleSummaryRow> = []) {
   const progress =
     broadcast.status === 'SEND_SUCCESS' || broadcast.status === 'SEND_FAIL'
       ? 100
@@ -69,21 +86,7 @@ export function toBroadcastView(broadcast: BroadcastRow, articles: ArticleRow[] 
         : 0;
   const message =
     broadcast.messageType === 'news'
-      ? {
-          type: 'news' as const,
-          articles: articles.map((a) => ({
-            index: a.idx,
-            title: a.title,
-            author: a.author,
-            digest: a.digest,
-            content: a.content,
-            contentSourceUrl: a.contentSourceUrl,
-            thumbUrl: a.thumbUrl,
-            showCoverPic: a.showCoverPic,
-            needOpenComment: a.needOpenComment,
-            deleted: a.deletedAt !== null,
-          })),
-        }
+      ? { type: 'news' as const, articles: articles.map(articleView) }
       : { type: broadcast.messageType, ...broadcast.body };
   return {
     id: broadcast.id,
@@ -131,8 +134,10 @@ function messageBody(message: BroadcastMessage): Record<string, unknown> {
 export function createBroadcastsService(deps: { db: Database; clock: Clock; quota: QuotaService; jobs: BroadcastJobs; timeZone: string; log: { warn(obj: object, msg: string): void } }) {
   const { db } = deps;
 
-  async function withArticles(rows: BroadcastRow[]) {
-    const articles = await listArticles(db, rows.filter((r) => r.messageType === 'news').map((r) => r.id));
+  /** Views of the account's broadcasts: with article bodies for one broadcast, summaries for lists. */
+  async function withArticles(accountId: number, rows: BroadcastRow[], detail: 'full' | 'summary' = 'full') {
+    const ids = rows.filter((r) => r.messageType === 'news').map((r) => r.id);
+    const articles = await listArticles(db, accountId, ids, { withContent: detail === 'full' });
     return rows.map((row) => toBroadcastView(row, articles.get(row.id)));
   }
 
@@ -140,6 +145,14 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
     const broadcast = await findBroadcast(db, accountId, broadcastId);
     if (!broadcast) throw new AppError('BROADCAST_NOT_FOUND', `Broadcast ${broadcastId} does not exist on this account`);
     return broadcast;
+  }
+
+  /** The account of an inbox and the user's follower row on it (undefined if they never followed it). */
+  async function inboxOwner(wechatUserId: number, appid: string) {
+    const account = await findAccountByAppid(db, appid);
+    if (!account) throw new AppError('ACCOUNT_NOT_FOUND', `No official account has appid ${appid}`);
+    const follower = await findFollowerOfUser(db, account.id, wechatUserId);
+    return { accountId: account.id, followerId: follower?.followerId };
   }
 
   return {
@@ -162,7 +175,7 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
         if ('tagId' in input.target && !(await tagExists(tx, accountId, input.target.tagId))) {
           throw new AppError('TAG_NOT_FOUND', `Tag ${input.target.tagId} does not exist on this account`);
         }
-        const unit = await deps.quota.consume(tx, accountId, 'broadcast');
+        const unit = await deps.quota.consume(tx, accountId, 'broadcast', now);
         const broadcast = await insertBroadcast(tx, {
           accountId,
           isPreview: false,
@@ -176,18 +189,18 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
           createdAt: now,
         });
         if (broadcast.msgDataId !== null) await insertArticles(tx, { id: broadcast.id, accountId, msgDataId: broadcast.msgDataId }, articles);
-        if ('openids' in input.target) await insertTargetOpenids(tx, broadcast.id, input.target.openids);
+        if ('openids' in input.target) await insertTargetOpenids(tx, broadcast, input.target.openids);
         return { broadcast, duplicate: false };
       });
       if (!outcome.duplicate) {
         try {
-          await deps.jobs.enqueueFanout(outcome.broadcast.id);
+          await deps.jobs.enqueueFanout({ accountId, broadcastId: outcome.broadcast.id });
         } catch (error) {
           // The broadcast is committed as queued; the worker's sweep enqueues it once Redis answers again.
           deps.log.warn({ err: error, broadcastId: outcome.broadcast.id }, 'could not enqueue fan-out; the sweep will retry');
         }
       }
-      const [view] = await withArticles([outcome.broadcast]);
+      const [view] = await withArticles(accountId, [outcome.broadcast]);
       return { ...view!, duplicate: outcome.duplicate };
     },
 
@@ -223,11 +236,11 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
         if (row.msgDataId !== null) await insertArticles(tx, { id: row.id, accountId, msgDataId: row.msgDataId }, articles);
         const found = await lockFollowersByOpenid(tx, accountId, openids);
         const eligible = await eligibleFollowerIds(tx, accountId, found.map((f) => f.id));
-        const sent = await insertPreviewDeliveries(tx, row.id, eligible, now);
-        await setPreviewOutcome(tx, row.id, { total: openids.length, sent, filtered: found.length - eligible.length, errors: openids.length - found.length }, now);
+        const sent = await insertPreviewDeliveries(tx, row, eligible, now);
+        await setPreviewOutcome(tx, accountId, row.id, { total: openids.length, sent, filtered: found.length - eligible.length, errors: openids.length - found.length }, now);
         return (await findBroadcast(tx, accountId, row.id))!;
       });
-      const [view] = await withArticles([broadcast]);
+      const [view] = await withArticles(accountId, [broadcast]);
       return view!;
     },
 
@@ -235,11 +248,11 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
       const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
       const rows = await listBroadcasts(db, accountId, { beforeId, limit: query.limit + 1, includePreviews: query.includePreviews ?? false });
       const { items, nextCursor } = page(rows, query.limit, (row) => row.id);
-      return { items: await withArticles(items), nextCursor };
+      return { items: await withArticles(accountId, items, 'summary'), nextCursor };
     },
 
     async get(accountId: number, broadcastId: number) {
-      const [view] = await withArticles([await requireBroadcast(accountId, broadcastId)]);
+      const [view] = await withArticles(accountId, [await requireBroadcast(accountId, broadcastId)]);
       return view!;
     },
 
@@ -254,54 +267,49 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
       }
       const now = deps.clock.now();
       if (articleIndex === undefined || articleIndex === 0) {
-        await markDeleted(db, broadcastId, now);
+        await markDeleted(db, accountId, broadcastId, now);
       } else {
         if (broadcast.messageType !== 'news') throw new AppError('INVALID_ARTICLE_INDEX', 'Only news broadcasts have articles to delete one by one');
-        if (!(await markArticleDeleted(db, broadcastId, articleIndex, now))) {
+        if (!(await markArticleDeleted(db, accountId, broadcastId, articleIndex, now))) {
           throw new AppError('INVALID_ARTICLE_INDEX', `The broadcast has no article ${articleIndex}`);
         }
       }
       return this.get(accountId, broadcastId);
     },
 
-    async getSpeed(accountId: number) {
-      const speed = await findBroadcastSpeed(db, accountId);
-      return { speed, recipientsPerMinute: speed === null ? null : SPEED_RECIPIENTS_PER_MINUTE[speed]! };
-    },
-
-    async setSpeed(accountId: number, speed: number | null) {
-      await setBroadcastSpeed(db, accountId, speed);
-      return this.getSpeed(accountId);
-    },
-
-    /** What a follower received from an account, newest first; deleted broadcasts and articles are left out. */
+    /**
+     * What a follower received from an account, newest first, as summaries (an article's HTML body is on
+     * inboxMessage); deleted broadcasts and articles are left out. A page looks at no more than INBOX_SCAN_LIMIT of
+     * the account's broadcasts, so it may hold fewer than `limit` items, even none, and still have a nextCursor.
+     */
     async inbox(wechatUserId: number, query: { appid: string; cursor?: string; limit: number }) {
-      const account = await findAccountByAppid(db, query.appid);
-      if (!account) throw new AppError('ACCOUNT_NOT_FOUND', `No official account has appid ${query.appid}`);
-      const follower = await findFollowerOfUser(db, account.id, wechatUserId);
-      if (!follower) return { items: [], nextCursor: null };
-      const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
-      const rows = await listInbox(db, follower.followerId, { beforeBroadcastId: beforeId, limit: query.limit + 1 });
+      const { accountId, followerId } = await inboxOwner(wechatUserId, query.appid);
+      if (followerId === undefined) return { items: [], nextCursor: null };
+      const window = { beforeBroadcastId: query.cursor ? decodeCursor(query.cursor) : null, scanLimit: INBOX_SCAN_LIMIT };
+      const rows = await listInboxDeliveries(db, accountId, followerId, { ...window, limit: query.limit + 1 });
       const { items: delivered, nextCursor } = page(rows, query.limit, (row) => row.broadcastId);
-      const broadcasts = await findBroadcastsByIds(db, delivered.map((r) => r.broadcastId));
-      const articles = await listArticles(db, delivered.map((r) => r.broadcastId));
-      const items = delivered.flatMap(({ broadcastId, deliveredAt }) => {
-        const broadcast = broadcasts.get(broadcastId)!;
-        const live = (articles.get(broadcastId) ?? []).filter((a) => a.deletedAt === null);
-        // A news broadcast whose articles were all deleted has nothing left to show.
-        if (broadcast.messageType === 'news' && live.length === 0) return [];
-        return {
-          msgId: broadcast.msgId,
-          msgDataId: broadcast.msgDataId,
-          preview: broadcast.isPreview,
-          deliveredAt,
-          type: broadcast.messageType,
-          ...(broadcast.messageType === 'news'
-            ? { articles: live.map((a) => ({ index: a.idx, title: a.title, author: a.author, digest: a.digest, content: a.content, contentSourceUrl: a.contentSourceUrl, thumbUrl: a.thumbUrl })) }
-            : broadcast.body),
-        };
-      });
-      return { items, nextCursor };
+      // A short page ends the inbox only if the walk reached the account's first broadcast.
+      const floor = nextCursor === null ? await findWindowFloor(db, accountId, window) : undefined;
+      const ids = delivered.map((row) => row.broadcastId);
+      const broadcasts = await findInboxBroadcasts(db, accountId, ids);
+      const articles = await listLiveArticles(db, accountId, ids, { withContent: false });
+      const items = delivered.flatMap(
+        ({ broadcastId, deliveredAt }) => toInboxItem(broadcasts.get(broadcastId)!, deliveredAt, (articles.get(broadcastId) ?? []).map(toInboxArticleSummary)) ?? [],
+      );
+      return { items, nextCursor: nextCursor ?? (floor === undefined ? null : encodeCursor(floor)) };
+    },
+
+    /** One message of the inbox in full, article bodies included; 404 unless the follower received it and it is not deleted. */
+    async inboxMessage(wechatUserId: number, query: { appid: string; msgId: string }) {
+      const { accountId, followerId } = await inboxOwner(wechatUserId, query.appid);
+      const notFound = new AppError('BROADCAST_NOT_FOUND', `You have no message ${query.msgId} from this account`);
+      if (followerId === undefined || BigInt(query.msgId) > INT8_MAX) throw notFound;
+      const broadcast = await findDeliveredBroadcast(db, accountId, followerId, query.msgId);
+      if (!broadcast) throw notFound;
+      const articles = await listLiveArticles(db, accountId, [broadcast.id], { withContent: true });
+      const item = toInboxItem(broadcast, broadcast.deliveredAt, (articles.get(broadcast.id) ?? []).map(toInboxArticle));
+      if (!item) throw notFound;
+      return item;
     },
 
     /** For engagements: an article can be read while its broadcast was sent and neither was deleted. */

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import { HttpUrl } from '../../http/schemas.js';
+import { HttpUrl, Id, INT4_MAX } from '../../http/schemas.js';
 import { ENGAGEMENT_ACTIONS, READ_SOURCES, SHARE_SCENES, SUBSCRIBE_SCENES } from '../followers/wechat-constants.js';
 import type { UpstreamMessage } from './client.service.js';
 
@@ -8,7 +8,7 @@ export const Appid = Type.String({ pattern: '^wx[0-9a-f]{16}$', description: 'Th
 export const CreateUserBody = Type.Object(
   {
     nickname: Type.String({ minLength: 1, maxLength: 64 }),
-    gender: Type.Optional(Type.Integer({ enum: [0, 1, 2], default: 0, description: '0 unknown, 1 male, 2 female' })),
+    gender: Type.Optional(Type.Integer({ minimum: 0, maximum: 2, default: 0, description: '0 unknown, 1 male, 2 female' })),
     language: Type.Optional(Type.String({ pattern: '^[a-z]{2}(_[A-Z]{2})?$', default: 'zh_CN' })),
     country: Type.Optional(Type.String({ maxLength: 64, default: '' })),
     province: Type.Optional(Type.String({ maxLength: 64, default: '' })),
@@ -17,11 +17,17 @@ export const CreateUserBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The scene_id of a QR code: WeChat's is a non-zero 32-bit integer; here positive, as followers.qr_scene (int4)
+ * holds it. A scene string (scene_str) covers anything else.
+ */
+const QrSceneId = Type.Integer({ minimum: 1, maximum: INT4_MAX });
+
 export const FollowBody = Type.Object(
   {
     appid: Appid,
     scene: Type.Enum([...SUBSCRIBE_SCENES]),
-    qrScene: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 4294967295 }), Type.String({ minLength: 1, maxLength: 64 })])),
+    qrScene: Type.Optional(Type.Union([QrSceneId, Type.String({ minLength: 1, maxLength: 64 })])),
   },
   { additionalProperties: false },
 );
@@ -64,7 +70,7 @@ export const MessageBody = Type.Unsafe<{ appid: string } & UpstreamMessage>({
 export const EngagementBody = Type.Object(
   {
     appid: Appid,
-    msgDataId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    msgDataId: Id,
     articleIndex: Type.Integer({ minimum: 1, maximum: 8, description: '1-based index of the article in the broadcast' }),
     action: Type.Enum([...ENGAGEMENT_ACTIONS]),
     source: Type.Optional(Type.Enum([...READ_SOURCES], { description: 'where the article was opened from; default session' })),

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import { findAccountByAppid } from '../accounts/accounts.repo.js';
-import { findFollowerOfUser, insertEngagement, insertMessage, subscribe, unsubscribe } from '../followers/followers.repo.js';
+import type { EventsService } from '../events/events.service.js';
 import { newMediaId, newOpenid, newUnionid } from '../followers/identifiers.js';
 import type { EngagementAction, MessageType, ReadSource, SubscribeScene } from '../followers/wechat-constants.js';
 import { insertWechatUser, type NewWechatUser } from './wechat-users.repo.js';
@@ -38,17 +38,16 @@ export function toWechatMessageBody(message: UpstreamMessage): Record<string, un
   }
 }
 
-export interface ArticleDirectory {
-  /** Whether the account sent this article (msgDataId, 1-based index) and has not deleted it. */
-  articleExists(accountId: number, msgDataId: number, articleIndex: number): Promise<boolean>;
-}
-
 export type ClientService = ReturnType<typeof createClientService>;
 
 const ACCOUNT_CACHE_MS = 60_000;
 
-export function createClientService(deps: { db: Database; clock: Clock; articles?: ArticleDirectory }) {
-  const { db } = deps;
+/**
+ * What a WeChat user does on the app side: rules and answers here, the facts themselves written by the events
+ * module (group-committed: each call returns once its row is committed).
+ */
+export function createClientService(deps: { db: Database; clock: Clock; events: EventsService }) {
+  const { db, events } = deps;
   // Accounts are never deleted and their appid never changes, so a short-lived cache is safe and saves a query
   // on every client request.
   const accountsByAppid = new Map<string, { accountId: number; ownerId: number; until: number }>();
@@ -77,7 +76,7 @@ export function createClientService(deps: { db: Database; clock: Clock; articles
       if (input.qrScene !== undefined && input.scene !== 'ADD_SCENE_QR_CODE') {
         throw new AppError('VALIDATION_FAILED', 'body/qrScene is only allowed with scene ADD_SCENE_QR_CODE');
       }
-      const followed = await subscribe(db, {
+      const followed = await events.follow({
         accountId,
         ownerId,
         wechatUserId,
@@ -88,21 +87,19 @@ export function createClientService(deps: { db: Database; clock: Clock; articles
         qrSceneStr: typeof input.qrScene === 'string' ? input.qrScene : null,
         at: deps.clock.now(),
       });
-      if (followed) return { openid: followed.openid, alreadyFollowing: false };
-      const existing = await findFollowerOfUser(db, accountId, wechatUserId);
-      return { openid: existing!.openid, alreadyFollowing: true };
+      return { openid: followed.openid, alreadyFollowing: followed.alreadyFollowing };
     },
 
     async unfollow(wechatUserId: number, appid: string) {
       const { accountId } = await resolveAppid(appid);
-      const result = await unsubscribe(db, accountId, wechatUserId, deps.clock.now());
+      const result = await events.unfollow({ accountId, wechatUserId, at: deps.clock.now() });
       if (!result) throw new AppError('NOT_FOLLOWING', `You do not follow ${appid}`);
-      return result;
+      return { openid: result.openid };
     },
 
     async sendMessage(wechatUserId: number, input: { appid: string } & UpstreamMessage) {
       const { accountId } = await resolveAppid(input.appid);
-      const outcome = await insertMessage(db, {
+      const outcome = await events.recordMessage({
         accountId,
         wechatUserId,
         msgType: input.msgType as MessageType,
@@ -122,10 +119,8 @@ export function createClientService(deps: { db: Database; clock: Clock; articles
       if ((input.action === 'share') !== (input.shareScene !== undefined)) {
         throw new AppError('VALIDATION_FAILED', input.action === 'share' ? 'body/shareScene is required when sharing' : 'body/shareScene is only allowed with action "share"');
       }
-      if (deps.articles && !(await deps.articles.articleExists(accountId, input.msgDataId, input.articleIndex))) {
-        throw new AppError('ARTICLE_NOT_FOUND', `Article ${input.msgDataId}_${input.articleIndex} does not exist on ${input.appid}`);
-      }
-      const stored = await insertEngagement(db, {
+      // Recorded only for an article the account sent and has not deleted, checked in the statement that writes it.
+      const stored = await events.recordEngagement({
         accountId,
         wechatUserId,
         msgDataId: input.msgDataId,
@@ -135,6 +130,9 @@ export function createClientService(deps: { db: Database; clock: Clock; articles
         shareScene: input.shareScene ?? null,
         at: deps.clock.now(),
       });
+      if (stored.status === 'article_not_found') {
+        throw new AppError('ARTICLE_NOT_FOUND', `Article ${input.msgDataId}_${input.articleIndex} does not exist on ${input.appid}`);
+      }
       return { engagementId: stored.id, follower: stored.wasFollower };
     },
   };

@@ -12,6 +12,7 @@ import {
   TagNameBody,
   TagParams,
   TagSchema,
+  UserInfoSchema,
 } from './followers.schemas.js';
 import type { FollowersService } from './followers.service.js';
 import { FOLLOWER_LIMITS } from './wechat-constants.js';
@@ -28,12 +29,12 @@ export const followersRoutes: FastifyPluginAsyncTypebox<{ followers: FollowersSe
   });
 
   app.get('/v1/accounts/:id/followers/:openid', {
-    schema: { tags: ['followers'], security, summary: "A follower's profile (WeChat's user/info fields)", params: FollowerParams, response: { 200: FollowerSchema, ...problems(401, 403, 404) } },
+    schema: { tags: ['followers'], security, summary: "A follower's profile (WeChat's user/info fields)", params: FollowerParams, response: { 200: UserInfoSchema, ...problems(400, 401, 403, 404) } },
     handler: async (request) => followers.get(request.accountAccess.account.id, request.params.openid),
   });
 
   app.put('/v1/accounts/:id/followers/:openid/remark', {
-    schema: { tags: ['followers'], security, summary: 'Set the remark (up to 30 characters)', params: FollowerParams, body: RemarkBody, response: { 200: FollowerSchema, ...problems(400, 401, 403, 404) } },
+    schema: { tags: ['followers'], security, summary: 'Set the remark (up to 30 characters)', params: FollowerParams, body: RemarkBody, response: { 200: UserInfoSchema, ...problems(400, 401, 403, 404) } },
     handler: async (request) => followers.setRemark(request.accountAccess.account.id, request.params.openid, request.body.remark),
   });
 

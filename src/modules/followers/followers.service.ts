@@ -20,6 +20,7 @@ import {
   insertTag,
   tagExists,
   listTags,
+  lockTag,
   removeTagMembers,
   renameTag,
 } from './tags.repo.js';
@@ -48,6 +49,15 @@ export function toFollowerView(record: FollowerRecord) {
     qrSceneStr: record.qrSceneStr ?? '',
     blacklisted: record.blacklisted,
   };
+}
+
+/**
+ * WeChat's user/info: the profile while the user follows; after an unfollow only subscribe 0, the openid and the
+ * unionid (when there is one). The account no longer sees who they are, nor its own remark, tags or QR scene.
+ */
+export function toUserInfo(record: FollowerRecord) {
+  if (record.subscribed) return toFollowerView(record);
+  return { subscribe: 0 as const, openid: record.openid, ...(record.unionid === null ? {} : { unionid: record.unionid }) };
 }
 
 function dedupe(openids: string[]): string[] {
@@ -94,7 +104,7 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
     async get(accountId: number, openid: string) {
       const record = await findFollowerByOpenid(db, accountId, openid);
       if (!record) throw new AppError('FOLLOWER_NOT_FOUND', `No follower of this account has openid ${openid}`);
-      return toFollowerView(record);
+      return toUserInfo(record);
     },
 
     async setRemark(accountId: number, openid: string, remark: string) {
@@ -131,33 +141,41 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
       return requireTag(accountId, tagId);
     },
 
+    /** Taggers in flight finish first (the tag lock waits for them), so the count judged is the one deleted. */
     async deleteTag(accountId: number, tagId: number) {
-      const tag = await requireTag(accountId, tagId);
-      if (tag.count > FOLLOWER_LIMITS.maxFollowersOfDeletableTag) {
-        throw new AppError('TAG_TOO_LARGE_TO_DELETE', `A tag with more than ${FOLLOWER_LIMITS.maxFollowersOfDeletableTag} followers cannot be deleted; untag them first`);
-      }
-      await deleteTag(db, accountId, tagId);
+      await db.transaction(async (tx) => {
+        if (!(await lockTag(tx, accountId, tagId, 'delete'))) throw tagNotFound(tagId);
+        const tag = (await findTag(tx, accountId, tagId))!;
+        if (tag.count > FOLLOWER_LIMITS.maxFollowersOfDeletableTag) {
+          throw new AppError('TAG_TOO_LARGE_TO_DELETE', `A tag with more than ${FOLLOWER_LIMITS.maxFollowersOfDeletableTag} followers cannot be deleted; untag them first`);
+        }
+        await deleteTag(tx, accountId, tagId);
+      });
     },
 
-    /** Tags up to 50 followers at once, all or none; no follower may end up with more than 20 tags. */
+    /**
+     * Tags up to 50 followers at once, all or none; no follower may end up with more than 20 tags. The tag is
+     * checked and locked inside the transaction, so a concurrent delete either waits for this tagging (and removes
+     * its rows with the tag) or has already happened (404).
+     */
     async tagFollowers(accountId: number, tagId: number, openids: string[]) {
-      await requireTagExists(accountId, tagId);
       return db.transaction(async (tx) => {
+        if (!(await lockTag(tx, accountId, tagId, 'members'))) throw tagNotFound(tagId);
         const followers = await lockKnownFollowers(tx, accountId, openids);
-        const counts = await countTagsOfFollowers(tx, followers.map((f) => f.id), tagId);
+        const counts = await countTagsOfFollowers(tx, accountId, followers.map((f) => f.id), tagId);
         const full = followers.filter((f) => (counts.get(f.id) ?? 0) >= FOLLOWER_LIMITS.tagsPerFollower).map((f) => f.openid);
         if (full.length > 0) {
           throw new AppError('FOLLOWER_TAG_LIMIT_REACHED', `${full.length} follower(s) already carry ${FOLLOWER_LIMITS.tagsPerFollower} tags`, { openids: full });
         }
-        return { tagged: await addTagMembers(tx, tagId, followers.map((f) => f.id)) };
+        return { tagged: await addTagMembers(tx, accountId, tagId, followers.map((f) => f.id)) };
       });
     },
 
     async untagFollowers(accountId: number, tagId: number, openids: string[]) {
-      await requireTagExists(accountId, tagId);
       return db.transaction(async (tx) => {
+        if (!(await lockTag(tx, accountId, tagId, 'members'))) throw tagNotFound(tagId);
         const followers = await lockKnownFollowers(tx, accountId, openids);
-        return { untagged: await removeTagMembers(tx, tagId, followers.map((f) => f.id)) };
+        return { untagged: await removeTagMembers(tx, accountId, tagId, followers.map((f) => f.id)) };
       });
     },
 

@@ -7,21 +7,36 @@ export interface TagRecord {
   count: number;
 }
 
+/** WeChat numbers an account's own tags from 100: 0, 1 and 2 are its reserved system tags. */
+const FIRST_TAG_ID = 100;
+
 export async function countTags(db: Executor, accountId: number): Promise<number> {
   const result = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM tags WHERE account_id = ${accountId}`);
   return result.rows[0]!.n;
 }
 
+/**
+ * Creates a tag under the account's next tag id. The counter row serialises concurrent creations, and a failed
+ * insert (a duplicate name) rolls its increment back with it, so numbers are dense until a tag is deleted; a deleted
+ * tag's number is never handed out again.
+ */
 export async function insertTag(db: Executor, accountId: number, name: string): Promise<TagRecord> {
   const result = await db.execute<{ id: number; name: string }>(sql`
-    INSERT INTO tags (account_id, name) VALUES (${accountId}, ${name}) RETURNING id, name`);
+    WITH allocated AS (
+      INSERT INTO tag_id_counters AS c (account_id, last_id) VALUES (${accountId}, ${FIRST_TAG_ID})
+      ON CONFLICT (account_id) DO UPDATE SET last_id = c.last_id + 1
+      RETURNING last_id
+    )
+    INSERT INTO tags (account_id, id, name) SELECT ${accountId}, last_id, ${name} FROM allocated
+    RETURNING id, name`);
   return { ...result.rows[0]!, count: 0 };
 }
 
 /** A tag with the number of current followers carrying it, as `tags t`. */
 const tagWithCount = sql`
   t.id, t.name,
-  (SELECT count(*)::int FROM follower_tags ft JOIN followers f ON f.id = ft.follower_id WHERE ft.tag_id = t.id AND f.subscribed) AS count`;
+  (SELECT count(*)::int FROM follower_tags ft JOIN followers f ON f.id = ft.follower_id
+   WHERE ft.account_id = t.account_id AND ft.tag_id = t.id AND f.subscribed) AS count`;
 
 export async function listTags(db: Executor, accountId: number): Promise<TagRecord[]> {
   const result = await db.execute<{ id: number; name: string; count: number }>(sql`
@@ -41,35 +56,48 @@ export async function tagExists(db: Executor, accountId: number, tagId: number):
   return (result.rowCount ?? 0) > 0;
 }
 
+/**
+ * Locks the tag for the rest of the transaction; false when the account has no such tag. Changing its members
+ * takes KEY SHARE, which a delete waits for but renames and other taggers do not; deleting takes UPDATE, so it
+ * waits for tagging in flight and then sees the final members (and removes them with the tag).
+ */
+export async function lockTag(db: Executor, accountId: number, tagId: number, purpose: 'members' | 'delete'): Promise<boolean> {
+  const strength = purpose === 'members' ? sql`KEY SHARE` : sql`UPDATE`;
+  const result = await db.execute(sql`SELECT 1 FROM tags WHERE account_id = ${accountId} AND id = ${tagId} FOR ${strength}`);
+  return (result.rowCount ?? 0) > 0;
+}
+
 export async function renameTag(db: Executor, accountId: number, tagId: number, name: string): Promise<boolean> {
   const result = await db.execute(sql`UPDATE tags SET name = ${name} WHERE account_id = ${accountId} AND id = ${tagId}`);
   return (result.rowCount ?? 0) > 0;
 }
 
+/** Deletes the tag; its follower_tags rows go with it (ON DELETE CASCADE). */
 export async function deleteTag(db: Executor, accountId: number, tagId: number): Promise<boolean> {
   const result = await db.execute(sql`DELETE FROM tags WHERE account_id = ${accountId} AND id = ${tagId}`);
   return (result.rowCount ?? 0) > 0;
 }
 
 /** Number of tags each follower carries, leaving out `exceptTagId` (which tagging again would not add). */
-export async function countTagsOfFollowers(db: Executor, followerIds: number[], exceptTagId: number): Promise<Map<number, number>> {
+export async function countTagsOfFollowers(db: Executor, accountId: number, followerIds: number[], exceptTagId: number): Promise<Map<number, number>> {
   const result = await db.execute<{ follower_id: number; n: number }>(sql`
     SELECT follower_id, count(*)::int AS n FROM follower_tags
-    WHERE follower_id = ANY(${sql.param(followerIds)}::bigint[]) AND tag_id <> ${exceptTagId}
+    WHERE follower_id = ANY(${sql.param(followerIds)}::bigint[]) AND account_id = ${accountId} AND tag_id <> ${exceptTagId}
     GROUP BY follower_id`);
   return new Map(result.rows.map((row) => [row.follower_id, row.n]));
 }
 
-export async function addTagMembers(db: Executor, tagId: number, followerIds: number[]): Promise<number> {
+export async function addTagMembers(db: Executor, accountId: number, tagId: number, followerIds: number[]): Promise<number> {
   const result = await db.execute(sql`
-    INSERT INTO follower_tags (tag_id, follower_id)
-    SELECT ${tagId}, unnest(${sql.param(followerIds)}::bigint[])
+    INSERT INTO follower_tags (account_id, tag_id, follower_id)
+    SELECT ${accountId}, ${tagId}, unnest(${sql.param(followerIds)}::bigint[])
     ON CONFLICT DO NOTHING`);
   return result.rowCount ?? 0;
 }
 
-export async function removeTagMembers(db: Executor, tagId: number, followerIds: number[]): Promise<number> {
+export async function removeTagMembers(db: Executor, accountId: number, tagId: number, followerIds: number[]): Promise<number> {
   const result = await db.execute(sql`
-    DELETE FROM follower_tags WHERE tag_id = ${tagId} AND follower_id = ANY(${sql.param(followerIds)}::bigint[])`);
+    DELETE FROM follower_tags
+    WHERE account_id = ${accountId} AND tag_id = ${tagId} AND follower_id = ANY(${sql.param(followerIds)}::bigint[])`);
   return result.rowCount ?? 0;
 }

@@ -1,0 +1,44 @@
+import { Type } from 'typebox';
+import { Timestamp } from '../../http/schemas.js';
+import { Appid } from '../client/client.schemas.js';
+import { Cursor } from '../followers/followers.schemas.js';
+
+/** WeChat's msg_id is a 64-bit integer: it travels as decimal digits in a string, never as a JS number. */
+export const MsgId = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: '64-bit msg_id, as a string' });
+
+export const InboxQuery = Type.Object(
+  { appid: Appid, cursor: Type.Optional(Cursor), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) },
+  { additionalProperties: false },
+);
+export const InboxMessageParams = Type.Object({ msgId: MsgId }, { additionalProperties: false });
+export const InboxMessageQuery = Type.Object({ appid: Appid }, { additionalProperties: false });
+
+const articleSummaryFields = {
+  index: Type.Integer(),
+  title: Type.String(),
+  author: Type.String(),
+  digest: Type.String(),
+  contentSourceUrl: Type.String(),
+  thumbUrl: Type.String(),
+};
+
+function inboxItemOf<Article extends ReturnType<typeof Type.Object>>(article: Article) {
+  return Type.Object(
+    {
+      msgId: MsgId,
+      msgDataId: Type.Union([Type.Integer(), Type.Null()]),
+      preview: Type.Boolean(),
+      deliveredAt: Timestamp,
+      type: Type.Enum(['news', 'text', 'image']),
+      content: Type.Optional(Type.String()),
+      imageUrl: Type.Optional(Type.String()),
+      articles: Type.Optional(Type.Array(article)),
+    },
+    { additionalProperties: false },
+  );
+}
+
+/** An inbox entry: news articles as summaries, without their HTML body. */
+export const InboxItem = inboxItemOf(Type.Object(articleSummaryFields));
+/** One received message in full: news articles with their (sanitised) HTML body. */
+export const InboxMessage = inboxItemOf(Type.Object({ ...articleSummaryFields, content: Type.String({ description: 'sanitised HTML' }) }));
