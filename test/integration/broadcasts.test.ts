@@ -42,7 +42,7 @@ describe('sending to all followers', () => {
     const response = await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: newsMessage(2) });
     expect(response.statusCode, response.body).toBe(202);
     const accepted = response.json();
-    expect(accepted).toMatchObject({ status: 'queued', preview: false, msgId: expect.any(Number), msgDataId: expect.any(Number) });
+    expect(accepted).toMatchObject({ status: 'queued', preview: false, msgId: expect.stringMatching(/^[1-9][0-9]*$/), msgDataId: expect.any(Number) });
 
     const finished = await waitForFinish(ctx.app, owner, account.id, accepted.id);
     expect(finished).toMatchObject({ status: 'SEND_SUCCESS', progress: 100, counts: { total: 10, filtered: 0, sent: 10, errors: 0 } });
@@ -57,7 +57,7 @@ describe('sending to all followers', () => {
     expect(received.items).toHaveLength(1);
     expect(received.items[0]).toMatchObject({ msgDataId: accepted.msgDataId, preview: false, type: 'news' });
     // The inbox may carry ids as strings (64-bit safe); either way it is the same broadcast.
-    expect(String(received.items[0].msgId)).toBe(String(accepted.msgId));
+    expect(received.items[0].msgId).toBe(accepted.msgId);
     expect(received.items[0].articles.map((a: { title: string }) => a.title)).toEqual(['Article 1', 'Article 2']);
 
     // The announcement is a row written with the final status, for the webhooks to publish.

@@ -56,7 +56,7 @@ async function sendAndFinish(owner: AdminSession, account: CreatedAccount, paylo
   expect(response.statusCode, response.body).toBe(202);
   const finished = await waitForFinish(ctx.app, owner, account.id, response.json().id);
   expect(finished.status).toBe('SEND_SUCCESS');
-  return { id: finished.id as number, msgId: String(finished.msgId) };
+  return { id: finished.id as number, msgId: finished.msgId as string };
 }
 
 describe('the inbox', () => {
@@ -126,7 +126,7 @@ describe('the inbox', () => {
 
     const { items } = await inboxPage(fan!, account.appid);
     expect(items.map((item) => [item.msgId, item.preview])).toEqual([
-      [String(preview.json().msgId), true],
+      [preview.json().msgId, true],
       [sent.msgId, false],
     ]);
     expect((await inboxPage(other!, account.appid)).items.map((item) => item.msgId)).toEqual([sent.msgId]);
@@ -195,6 +195,10 @@ describe('the inbox', () => {
     const full = await message(fan!, account.appid, bigMsgId);
     expect(full.statusCode, full.body).toBe(200);
     expect(full.body).toContain(`"msgId":"${bigMsgId}"`);
+    // The admin's view of the same broadcast carries the same exact string.
+    const adminView = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/broadcasts/${sent.id}`, headers: owner.headers });
+    expect(adminView.statusCode, adminView.body).toBe(200);
+    expect(adminView.body).toContain(`"msgId":"${bigMsgId}"`);
     // Neighbours of the id, and ids beyond int8, are simply not found.
     for (const msgId of ['6054768590064713728', '9223372036854775808', '9999999999999999999']) {
       expectProblem(await message(fan!, account.appid, msgId), 404, 'BROADCAST_NOT_FOUND');

@@ -8,7 +8,8 @@ export type BroadcastMessageType = 'news' | 'text' | 'image';
 export interface BroadcastRow {
   id: number;
   accountId: number;
-  msgId: number;
+  /** 64-bit, so read as text. */
+  msgId: string;
   msgDataId: number | null;
   isPreview: boolean;
   clientMsgId: string | null;
@@ -34,7 +35,7 @@ export interface BroadcastRow {
 }
 
 const broadcastColumns = sql`
-  id, account_id AS "accountId", msg_id AS "msgId", msg_data_id AS "msgDataId", is_preview AS "isPreview",
+  id, account_id AS "accountId", msg_id::text AS "msgId", msg_data_id AS "msgDataId", is_preview AS "isPreview",
   client_msg_id AS "clientMsgId", message_type AS "messageType", body, target, target_tag_id AS "targetTagId", status,
   fail_reason AS "failReason", total_count AS "totalCount", filtered_count AS "filteredCount", sent_count AS "sentCount",
   error_count AS "errorCount", batches_total AS "batchesTotal", batches_done AS "batchesDone",

@@ -3,6 +3,8 @@ import { HttpUrl, Id, Timestamp } from '../../http/schemas.js';
 import { Cursor, Openid, TagId } from '../followers/followers.schemas.js';
 import type { BroadcastMessage, BroadcastTargetInput } from './broadcasts.service.js';
 
+/** WeChat's msg_id is a 64-bit integer: it travels as decimal digits in a string, never as a JS number. */
+export const MsgId = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: '64-bit msg_id, as a string' });
 
 const Article = Type.Object(
   {
@@ -57,7 +59,7 @@ export const PreviewBody = Type.Object(
 
 export const BroadcastSchema = Type.Object({
   id: Id,
-  msgId: Type.Integer(),
+  msgId: MsgId,
   msgDataId: Type.Union([Type.Integer(), Type.Null()]),
   status: Type.Enum(['queued', 'SENDING', 'SEND_SUCCESS', 'SEND_FAIL']),
   preview: Type.Boolean(),

@@ -191,7 +191,8 @@ export async function recordPlanFailure(db: Executor, accountId: number, broadca
 export interface FinishedBroadcast {
   id: number;
   accountId: number;
-  msgId: number;
+  /** 64-bit, so read as text. */
+  msgId: string;
   status: 'SEND_SUCCESS' | 'SEND_FAIL';
   failReason: string | null;
   totalCount: number;
@@ -222,7 +223,7 @@ export async function finishBroadcast(
                            ELSE ${input.failReason} END,
         finished_at = ${input.at.toISOString()}
     WHERE id = ${broadcastId} AND account_id = ${accountId} AND status IN ('queued', 'SENDING')
-    RETURNING id, account_id AS "accountId", msg_id AS "msgId", status, fail_reason AS "failReason", total_count AS "totalCount",
+    RETURNING id, account_id AS "accountId", msg_id::text AS "msgId", status, fail_reason AS "failReason", total_count AS "totalCount",
               filtered_count AS "filteredCount", sent_count AS "sentCount", error_count AS "errorCount",
               quota_ledger_id AS "quotaLedgerId"`);
   const row = result.rows[0];

@@ -2,9 +2,8 @@ import { Type } from 'typebox';
 import { Timestamp } from '../../http/schemas.js';
 import { Appid } from '../client/client.schemas.js';
 import { Cursor } from '../followers/followers.schemas.js';
+import { MsgId } from './broadcasts.schemas.js';
 
-/** WeChat's msg_id is a 64-bit integer: it travels as decimal digits in a string, never as a JS number. */
-export const MsgId = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: '64-bit msg_id, as a string' });
 
 export const InboxQuery = Type.Object(
   { appid: Appid, cursor: Type.Optional(Cursor), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) },
