@@ -1,9 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { redactUrl } from './config.js';
-import { runMigrations } from './db/migrate.js';
-import { describeError, StartupError } from './errors.js';
 import { createLogger } from './logger.js';
-import { exitOnStartupFailure, loadConfigOrExit } from './startup.js';
+import { loadConfigOrExit, migrateOrExit } from './startup.js';
 import { supervise } from './supervisor.js';
 
 /**
@@ -14,11 +11,7 @@ import { supervise } from './supervisor.js';
 const config = loadConfigOrExit('supervisor');
 const logger = createLogger({ level: config.logLevel, role: 'supervisor' });
 
-try {
-  await runMigrations(config.databaseUrl, { info: (message) => logger.info(message) });
-} catch (error) {
-  exitOnStartupFailure('supervisor', new StartupError(`database migrations against ${redactUrl(config.databaseUrl)} failed: ${describeError(error)}`), config.logLevel);
-}
+await migrateOrExit('supervisor', config, (message) => logger.info(message));
 
 const supervisor = supervise(
   [

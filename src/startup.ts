@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, redactUrl, type Config } from './config.js';
+import { runMigrations } from './db/migrate.js';
 import { createDeps, type Deps } from './deps.js';
 import { describeError, StartupError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -9,7 +10,7 @@ import { createLogger } from './logger.js';
  * PostgreSQL or Redis unreachable, port taken) ends with exit code 1 and one clear log line instead of an uncaught
  * stack; a child of `npm start` stops when its launcher is gone.
  */
-export type ProcessRole = 'api' | 'worker' | 'supervisor';
+export type ProcessRole = 'api' | 'worker' | 'supervisor' | 'cli';
 
 /** Ends the process after a failed start. Expected failures print their message only; anything else, its stack. */
 export function exitOnStartupFailure(role: ProcessRole, error: unknown, level: Config['logLevel'] = 'info'): never {
@@ -27,9 +28,17 @@ export function loadConfigOrExit(role: ProcessRole): Config {
   }
 }
 
+/** Applies pending migrations, or the process ends with one line saying why (the URL without its password). */
+export async function migrateOrExit(role: ProcessRole, config: Config, info?: (message: string) => void): Promise<void> {
+  try {
+    await runMigrations(config.databaseUrl, info ? { info } : undefined);
+  } catch (error) {
+    exitOnStartupFailure(role, new StartupError(`database migrations against ${redactUrl(config.databaseUrl)} failed: ${describeError(error)}`), config.logLevel);
+  }
+}
+
 /** Configuration and connected dependencies for an entry point, or the process ends with one line saying why. */
-export async function createDepsOrExit(role: 'api' | 'worker'): Promise<Deps> {
-  const config = loadConfigOrExit(role);
+export async function createDepsOrExit(role: 'api' | 'worker' | 'cli', config: Config = loadConfigOrExit(role)): Promise<Deps> {
   try {
     return await createDeps(config, { role });
   } catch (error) {

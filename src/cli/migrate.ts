@@ -1,6 +1,5 @@
-import { loadConfig } from '../config.js';
-import { runMigrations } from '../db/migrate.js';
+import { loadConfigOrExit, migrateOrExit } from '../startup.js';
 
 // `npm run db:migrate`: apply pending migrations and exit, for deployments that migrate as a separate step.
-const config = loadConfig();
-await runMigrations(config.databaseUrl, { info: (message) => console.log(message) });
+const config = loadConfigOrExit('cli');
+await migrateOrExit('cli', config, (message) => console.log(message));

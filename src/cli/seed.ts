@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
-import { runMigrations } from '../db/migrate.js';
 import { seedAccount } from '../db/seed/seed-account.js';
-import { createDeps } from '../deps.js';
+import { createDepsOrExit, loadConfigOrExit, migrateOrExit } from '../startup.js';
 
 /**
  * `npm run seed -- --followers 1000000 --days 365 --delivery-days 30`: a demo or benchmark account with followers,
@@ -42,9 +40,9 @@ const options = {
   deliveryDays: positiveNumber('delivery-days', values['delivery-days']!, { max: 3650 }),
 };
 
-const config = loadConfig();
-await runMigrations(config.databaseUrl);
-const deps = await createDeps(config, { role: 'cli' });
+const config = loadConfigOrExit('cli');
+await migrateOrExit('cli', config);
+const deps = await createDepsOrExit('cli', config);
 const started = performance.now();
 let lastReport = 0;
 try {

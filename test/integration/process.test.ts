@@ -75,7 +75,7 @@ function expectOneCleanLine(output: string, { mentions, secret }: { mentions: Re
   expect(output).not.toMatch(/^\s+at /m);
 }
 
-// Three short-lived processes that only wait on refused connections: run side by side.
+// Short-lived processes that only wait on refused connections: run side by side.
 describe.concurrent('a process that cannot reach a dependency at start-up', () => {
   it('the API with Redis unreachable prints one line, without the password, and exits non-zero', async () => {
     const port = await freePort();
@@ -93,12 +93,13 @@ describe.concurrent('a process that cannot reach a dependency at start-up', () =
     expectOneCleanLine(worker.output(), { mentions: new RegExp(`PostgreSQL at postgres://postgres:\\*+@127\\.0\\.0\\.1:${port}/oa is unreachable`), secret: 'pg-secret-2' });
   }, 90_000);
 
-  it('npm start with PostgreSQL unreachable prints one line, without the password, and exits non-zero', async () => {
+  // npm start, npm run db:migrate and npm run seed all migrate first.
+  it.each(['src/main.ts', 'src/cli/migrate.ts', 'src/cli/seed.ts'])('%s with PostgreSQL unreachable prints one line, without the password, and exits non-zero', async (entryPoint) => {
     const port = await freePort();
-    const start = startEntryPoint('src/main.ts', childEnv(ctx, { DATABASE_URL: `postgres://postgres:pg-secret-3@127.0.0.1:${port}/oa` }));
+    const start = startEntryPoint(entryPoint, childEnv(ctx, { DATABASE_URL: `postgres://postgres:pg-secret-3@127.0.0.1:${port}/oa` }));
     const { code } = await exitedWithin(start, 60_000);
     expect(code).not.toBe(0);
-    expectOneCleanLine(start.output(), { mentions: new RegExp(`postgres://postgres:\\*+@127\\.0\\.0\\.1:${port}/oa`), secret: 'pg-secret-3' });
+    expectOneCleanLine(start.output(), { mentions: new RegExp(`migrations against postgres://postgres:\\*+@127\\.0\\.0\\.1:${port}/oa failed`), secret: 'pg-secret-3' });
   }, 90_000);
 });
 
