@@ -81,19 +81,18 @@ export const BroadcastSchema = Type.Object({
   duplicate: Type.Optional(Type.Boolean()),
 });
 
+/** What a list shows of a news article, to admins and in inboxes alike: everything but the HTML body. */
+export const articleSummaryFields = {
+  index: Type.Integer(),
+  title: Type.String(),
+  author: Type.String(),
+  digest: Type.String(),
+  contentSourceUrl: Type.String(),
+  thumbUrl: Type.String(),
+};
+
 /** A news article in a list: no HTML body (up to 100 KB each, 8 per broadcast); GET …/broadcasts/:bid has it. */
-const ArticleSummary = Type.Object(
-  {
-    index: Type.Integer(),
-    title: Type.String(),
-    author: Type.String(),
-    digest: Type.String(),
-    contentSourceUrl: Type.String(),
-    thumbUrl: Type.String(),
-    deleted: Type.Boolean(),
-  },
-  { additionalProperties: false },
-);
+const ArticleSummary = Type.Object({ ...articleSummaryFields, deleted: Type.Boolean() }, { additionalProperties: false });
 
 export const BroadcastSummarySchema = Type.Object({
   ...BroadcastSchema.properties,

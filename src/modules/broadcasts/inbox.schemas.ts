@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { Timestamp } from '../../http/schemas.js';
 import { Appid } from '../client/client.schemas.js';
 import { Cursor } from '../followers/followers.schemas.js';
-import { MsgId } from './broadcasts.schemas.js';
+import { articleSummaryFields, MsgId } from './broadcasts.schemas.js';
 
 
 export const InboxQuery = Type.Object(
@@ -11,15 +11,6 @@ export const InboxQuery = Type.Object(
 );
 export const InboxMessageParams = Type.Object({ msgId: MsgId }, { additionalProperties: false });
 export const InboxMessageQuery = Type.Object({ appid: Appid }, { additionalProperties: false });
-
-const articleSummaryFields = {
-  index: Type.Integer(),
-  title: Type.String(),
-  author: Type.String(),
-  digest: Type.String(),
-  contentSourceUrl: Type.String(),
-  thumbUrl: Type.String(),
-};
 
 function inboxItemOf<Article extends ReturnType<typeof Type.Object>>(article: Article) {
   return Type.Object(
