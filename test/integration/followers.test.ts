@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/db/client.js';
+import { countEligibleInRange, planRanges } from '../../src/modules/broadcasts/fanout.repo.js';
 import { listFollowers } from '../../src/modules/followers/followers.repo.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession } from '../helpers/admin.js';
 import { createWechatUser, follow, followers, unfollow } from '../helpers/client.js';
@@ -123,13 +124,13 @@ interface PlanNode {
 }
 
 /** Runs a repo function with its statement EXPLAIN ANALYZEd instead, and returns the plan PostgreSQL executed. */
-async function executedPlan(run: (db: Executor) => Promise<unknown>): Promise<PlanNode> {
+async function executedPlan(run: (db: Executor) => Promise<unknown>, { answerRows = [] as object[] } = {}): Promise<PlanNode> {
   let plan: PlanNode | undefined;
   const explaining = {
     execute: async (query: SQL) => {
       const result = await ctx.deps.database.db.execute<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(sql`EXPLAIN (ANALYZE, FORMAT JSON) ${query}`);
       plan = result.rows[0]!['QUERY PLAN'][0]!.Plan;
-      return { rows: [] };
+      return { rows: answerRows };
     },
   };
   await run(explaining as unknown as Executor);
@@ -142,26 +143,31 @@ function rowsReadFrom(node: PlanNode, table: string): number {
   return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsReadFrom(child, table), 0);
 }
 
-describe('listing a tag of a large account', () => {
-  it("reads the page's own followers, not the followers the tag's members come after", async () => {
-    const { owner, account } = await setup();
-    const db = ctx.deps.database.db;
-    await db.execute(sql`
-      WITH users AS (INSERT INTO wechat_users (nickname) SELECT 'bulk' FROM generate_series(1, 20000) RETURNING id)
-      INSERT INTO followers (account_id, wechat_user_id, openid, subscribed, subscribed_at, first_subscribed_at, subscribe_scene)
-      SELECT ${account.id}, id, 'obulk' || id, true, now(), now(), 'ADD_SCENE_SEARCH' FROM users`);
-    const tag = (await inject(owner, 'POST', `/v1/accounts/${account.id}/tags`, { name: 'newest' })).json();
-    // The tag's members are the 2,000 newest followers: a scan in follower order reaches them last.
-    await db.execute(sql`
-      INSERT INTO follower_tags (account_id, tag_id, follower_id)
-      SELECT ${account.id}, ${tag.id}, id FROM followers WHERE account_id = ${account.id} ORDER BY id DESC LIMIT 2000`);
-    // Another tag on everyone, so the tag's rows are a small part of follower_tags too.
-    const everyone = (await inject(owner, 'POST', `/v1/accounts/${account.id}/tags`, { name: 'everyone' })).json();
-    await db.execute(sql`
-      INSERT INTO follower_tags (account_id, tag_id, follower_id)
-      SELECT ${account.id}, ${everyone.id}, id FROM followers WHERE account_id = ${account.id}`);
-    await db.execute(sql`ANALYZE followers, follower_tags`);
+/** 20,000 followers; a tag on the newest 2,000 of them (a scan in follower order reaches them last) and one on all. */
+async function largeAccountWithSmallTag() {
+  const { owner, account } = await setup();
+  const db = ctx.deps.database.db;
+  await db.execute(sql`
+    WITH users AS (INSERT INTO wechat_users (nickname) SELECT 'bulk' FROM generate_series(1, 20000) RETURNING id)
+    INSERT INTO followers (account_id, wechat_user_id, openid, subscribed, subscribed_at, first_subscribed_at, subscribe_scene)
+    SELECT ${account.id}, id, 'obulk' || id, true, now(), now(), 'ADD_SCENE_SEARCH' FROM users`);
+  const tag = (await inject(owner, 'POST', `/v1/accounts/${account.id}/tags`, { name: 'newest' })).json();
+  // The tag's members are the 2,000 newest followers: a scan in follower order reaches them last.
+  await db.execute(sql`
+    INSERT INTO follower_tags (account_id, tag_id, follower_id)
+    SELECT ${account.id}, ${tag.id}, id FROM followers WHERE account_id = ${account.id} ORDER BY id DESC LIMIT 2000`);
+  // Another tag on everyone, so the tag's rows are a small part of follower_tags too.
+  const everyone = (await inject(owner, 'POST', `/v1/accounts/${account.id}/tags`, { name: 'everyone' })).json();
+  await db.execute(sql`
+    INSERT INTO follower_tags (account_id, tag_id, follower_id)
+    SELECT ${account.id}, ${everyone.id}, id FROM followers WHERE account_id = ${account.id}`);
+  await db.execute(sql`ANALYZE followers, follower_tags`);
+  return { owner, account, tag };
+}
 
+describe('a small tag of a large account', () => {
+  it("listing it reads the page's own followers, not the followers the tag's members come after", async () => {
+    const { owner, account, tag } = await largeAccountWithSmallTag();
     const plan = await executedPlan((explaining) => listFollowers(explaining, account.id, { afterId: 0, limit: 101, tagId: tag.id }));
     expect(rowsReadFrom(plan, 'followers')).toBeLessThanOrEqual(2 * 101);
 
@@ -170,6 +176,19 @@ describe('listing a tag of a large account', () => {
     expect(second.nextCursor).toBeNull();
     const openids = [...first.items, ...second.items].map((f: { openid: string }) => f.openid);
     expect(new Set(openids).size).toBe(2000);
+  });
+
+  it("a broadcast to it plans and delivers from the tag's members, not from the account's followers", async () => {
+    const { account, tag } = await largeAccountWithSmallTag();
+    const target = { id: 0, accountId: account.id, target: 'tag' as const, targetTagId: tag.id };
+    const planning = await executedPlan((explaining) => planRanges(explaining, target, 500));
+    expect(rowsReadFrom(planning, 'followers')).toBeLessThanOrEqual(2 * 2000);
+    // A batch's range covering the whole account: the audience clause is the one deliverRange inserts from.
+    const batch = await executedPlan((explaining) => countEligibleInRange(explaining, target, { lo: 0, hi: Number.MAX_SAFE_INTEGER }), {
+      answerRows: [{ n: 0 }],
+    });
+    expect(rowsReadFrom(batch, 'followers')).toBeLessThanOrEqual(2 * 2000);
+    expect(await countEligibleInRange(ctx.deps.database.db, target, { lo: 0, hi: Number.MAX_SAFE_INTEGER })).toBe(2000);
   });
 });
 

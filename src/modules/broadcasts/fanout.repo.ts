@@ -22,8 +22,14 @@ function audience(broadcast: FanoutTarget, range?: FollowerRange): SQL {
       return sql`FROM followers f
         WHERE f.account_id = ${broadcast.accountId} AND f.subscribed ${range ? sql`AND f.id > ${range.lo} AND f.id <= ${range.hi}` : sql``}`;
     case 'tag':
-      return sql`FROM follower_tags t JOIN followers f ON f.id = t.follower_id
-        WHERE t.account_id = ${broadcast.accountId} AND t.tag_id = ${broadcast.targetTagId} AND f.account_id = ${broadcast.accountId}
+      // Each member is looked up by primary key. The LIMIT keeps PostgreSQL from flattening the lookup into a join
+      // it may run as a scan of every follower: tag ids repeat across accounts (each numbers its tags from 100),
+      // which skews its estimate of how many members one account's tag has.
+      return sql`FROM follower_tags t CROSS JOIN LATERAL (
+          SELECT id, subscribed, blacklisted FROM followers
+          WHERE id = t.follower_id AND account_id = ${broadcast.accountId} LIMIT 1
+        ) f
+        WHERE t.account_id = ${broadcast.accountId} AND t.tag_id = ${broadcast.targetTagId}
           ${range ? sql`AND t.follower_id > ${range.lo} AND t.follower_id <= ${range.hi}` : sql``}`;
     case 'openids':
       return sql`FROM broadcast_openids o JOIN followers f ON f.openid = o.openid AND f.account_id = ${broadcast.accountId}
