@@ -140,11 +140,11 @@ export const problemPlugin = fp(async function problemPlugin(app: FastifyInstanc
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
     if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
-    // Expected while a dependency is down, and its outage is logged once by the connection watchers: a short
-    // warning per request, without the stack or the failed query.
+    // Expected while a dependency is down, and the outage itself is logged once, at warning level, by the
+    // connection watchers: a line per request would bury it, so each request's reason is kept for debug logs only.
     else if (appError.code === 'DATABASE_UNAVAILABLE' || appError.code === 'QUEUE_UNAVAILABLE') {
       // describeError gives the driver's own words ("connect ECONNREFUSED …"), never drizzle's message with parameters.
-      request.log.warn({ code: appError.code, reason: describeError(error) }, 'request failed: dependency unavailable');
+      request.log.debug({ code: appError.code, reason: describeError(error) }, 'request failed: dependency unavailable');
     }
     return sendProblem(reply, request, appError);
   });
