@@ -40,6 +40,11 @@ const ConfigSchema = Type.Object({
   CLIENT_SIGNUP_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 30, minimum: 1 }),
 
   QUOTA_TIMEZONE: Type.String({ default: 'Asia/Shanghai', minLength: 1 }),
+  // Developers' servers on loopback or private networks are reachable from development and test set-ups only by
+  // default: in production such a URL would let an account owner make the platform call its internal services.
+  WEBHOOK_ALLOW_PRIVATE: Type.Optional(Type.Boolean()),
+  // WeChat's own limit for a push or a URL verification: the developer's server answers within 5 s or it failed.
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 100, maximum: 60_000 }),
   // 20,000 measured best for a million followers on 2 cores (bench:fanout): fewer commits, short transactions still.
   FANOUT_BATCH_SIZE: Type.Integer({ default: 20_000, minimum: 1, maximum: 100_000 }),
   FANOUT_BATCH_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
@@ -77,6 +82,8 @@ export interface Config {
   /** The /client/v1 simulator of the WeChat app: off where a real follower side exists; limits per minute. */
   client: { apiEnabled: boolean; rateLimitPerMinute: number; ipRateLimitPerMinute: number; signupRateLimitPerMinute: number };
   quotaTimeZone: string;
+  /** Calls to developers' servers: private addresses allowed?, and the deadline of each call. */
+  webhooks: { allowPrivateAddresses: boolean; timeoutMs: number };
   fanout: { batchSize: number; batchConcurrency: number; planConcurrency: number; maxAttempts: number; retryDelayMs: number };
   worker: { lockDurationMs: number; sweepIntervalMs: number };
   shutdownGraceMs: number;
@@ -152,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ipRateLimitPerMinute: raw.CLIENT_IP_RATE_LIMIT_PER_MINUTE,
       signupRateLimitPerMinute: raw.CLIENT_SIGNUP_RATE_LIMIT_PER_MINUTE,
     },
+    webhooks: { allowPrivateAddresses: raw.WEBHOOK_ALLOW_PRIVATE ?? raw.NODE_ENV !== 'production', timeoutMs: raw.WEBHOOK_TIMEOUT_MS },
     quotaTimeZone: raw.QUOTA_TIMEZONE,
     fanout: {
       batchSize: raw.FANOUT_BATCH_SIZE,

@@ -16,6 +16,8 @@ import { pingDatabase } from './modules/health/health.repo.js';
 import { createBroadcastJobs, type BroadcastJobs } from './modules/broadcasts/broadcasts.jobs.js';
 import { createBroadcastsService, type BroadcastsService } from './modules/broadcasts/broadcasts.service.js';
 import { createFanout, type Fanout } from './modules/broadcasts/fanout.service.js';
+import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbound-http.js';
+import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createProducers, type Producers } from './queues/queues.js';
 import { createRedis, watchConnection } from './redis.js';
 
@@ -31,6 +33,8 @@ export interface Deps {
   /** Fail-fast connection for request-path commands (rate limits, login lockouts, queue producers). */
   redis: Redis;
   producers: Producers;
+  /** Calls to developers' servers (URL verification, pushes): private addresses refused unless configured. */
+  outboundHttp: OutboundHttp;
   services: {
     auth: AuthService;
     /** Whether the users that tokens name exist (admin and WeChat users). */
@@ -45,6 +49,7 @@ export interface Deps {
     broadcastJobs: BroadcastJobs;
     /** The fan-out steps; run by the worker's consumers (and by tests directly). */
     fanout: Fanout;
+    webhooks: WebhooksService;
   };
   close(): Promise<void>;
 }
@@ -86,6 +91,12 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   const broadcastJobs = createBroadcastJobs(producers);
   const broadcasts = createBroadcastsService({ db, clock, quota, jobs: broadcastJobs, timeZone: config.quotaTimeZone, log: logger });
   const events = createEventsService({ db, pool: database.pool, grouping: config.eventGroups });
+  const outboundHttp = createOutboundHttp({
+    allowPrivateAddresses: config.webhooks.allowPrivateAddresses,
+    totalTimeoutMs: config.webhooks.timeoutMs,
+    // WeChat gives a server 3 s to accept the connection, within the 5 s of the whole exchange.
+    connectTimeoutMs: Math.min(3_000, config.webhooks.timeoutMs),
+  });
   const services = {
     auth: createAuthService({
       db,
@@ -112,6 +123,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       retryDelayMs: config.fanout.retryDelayMs,
       logger,
     }),
+    webhooks: createWebhooksService({ db, clock, http: outboundHttp }),
   };
 
   return {
@@ -121,11 +133,13 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     database,
     redis,
     producers,
+    outboundHttp,
     services,
     async close() {
       // Events still waiting for their group are written (and their callers answered) before the pool closes.
       await events.close().catch(() => {});
       await producers.close().catch(() => {});
+      await outboundHttp.close().catch(() => {});
       await Promise.allSettled([database.close(), redis.quit()]);
     },
   };

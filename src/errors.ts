@@ -34,6 +34,9 @@ export const ERROR_CODES = [
   'PREVIEW_LIMIT_REACHED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'WEBHOOK_NOT_CONFIGURED',
+  // The developer's server did not answer WeChat's URL verification (echostr) as it must.
+  'WEBHOOK_VERIFICATION_FAILED',
   // A dependency is down: PostgreSQL, or Redis (queues, rate limits, login lockouts). Retry later.
   'DATABASE_UNAVAILABLE',
   'QUEUE_UNAVAILABLE',

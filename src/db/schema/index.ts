@@ -5,3 +5,4 @@ export * from './followers.js';
 export * from './events.js';
 export * from './broadcasts.js';
 export * from './outbox.js';
+export * from './webhooks.js';
