@@ -45,6 +45,7 @@ const ConfigSchema = Type.Object({
   WEBHOOK_ALLOW_PRIVATE: Type.Optional(Type.Boolean()),
   // WeChat's own limit for a push or a URL verification: the developer's server answers within 5 s or it failed.
   WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 100, maximum: 60_000 }),
+  WEBHOOK_LOG_RETENTION_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 3650 }),
   // 20,000 measured best for a million followers on 2 cores (bench:fanout): fewer commits, short transactions still.
   FANOUT_BATCH_SIZE: Type.Integer({ default: 20_000, minimum: 1, maximum: 100_000 }),
   FANOUT_BATCH_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
@@ -83,7 +84,7 @@ export interface Config {
   client: { apiEnabled: boolean; rateLimitPerMinute: number; ipRateLimitPerMinute: number; signupRateLimitPerMinute: number };
   quotaTimeZone: string;
   /** Calls to developers' servers: private addresses allowed?, and the deadline of each call. */
-  webhooks: { allowPrivateAddresses: boolean; timeoutMs: number };
+  webhooks: { allowPrivateAddresses: boolean; timeoutMs: number; logRetentionDays: number };
   fanout: { batchSize: number; batchConcurrency: number; planConcurrency: number; maxAttempts: number; retryDelayMs: number };
   worker: { lockDurationMs: number; sweepIntervalMs: number };
   shutdownGraceMs: number;
@@ -159,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ipRateLimitPerMinute: raw.CLIENT_IP_RATE_LIMIT_PER_MINUTE,
       signupRateLimitPerMinute: raw.CLIENT_SIGNUP_RATE_LIMIT_PER_MINUTE,
     },
-    webhooks: { allowPrivateAddresses: raw.WEBHOOK_ALLOW_PRIVATE ?? raw.NODE_ENV !== 'production', timeoutMs: raw.WEBHOOK_TIMEOUT_MS },
+    webhooks: { allowPrivateAddresses: raw.WEBHOOK_ALLOW_PRIVATE ?? raw.NODE_ENV !== 'production', timeoutMs: raw.WEBHOOK_TIMEOUT_MS, logRetentionDays: raw.WEBHOOK_LOG_RETENTION_DAYS },
     quotaTimeZone: raw.QUOTA_TIMEZONE,
     fanout: {
       batchSize: raw.FANOUT_BATCH_SIZE,

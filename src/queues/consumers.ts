@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
 import { startBroadcastConsumers } from '../modules/broadcasts/broadcasts.worker.js';
+import { startWebhookRelay } from '../modules/webhooks/webhooks.worker.js';
 import { createRedis, watchConnection } from '../redis.js';
 import { validatePayload } from './payloads.js';
 import { QUEUES } from './queues.js';
@@ -56,13 +57,15 @@ export async function startConsumers(deps: Deps): Promise<Consumers> {
       opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100, age: 86_400 } },
     },
   );
+  // Messages and events to developers' servers: a relay over the webhook outbox in PostgreSQL, not a BullMQ queue.
+  const relay = startWebhookRelay(deps);
   // Whatever the previous worker left behind resumes now, not one interval later.
   void sweep().catch((error) => logger.warn({ err: error }, 'start-up sweep failed'));
   return {
     workers,
     sweep,
     async close() {
-      await Promise.all([broadcasts.close(), maintenance.close()]);
+      await Promise.all([broadcasts.close(), maintenance.close(), relay.close()]);
       await maintenanceConnection.quit().catch(() => maintenanceConnection.disconnect());
     },
   };

@@ -1,0 +1,236 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Consumers } from '../../src/queues/consumers.js';
+import { createAccount, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
+import { sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
+import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
+import { useTestContext } from '../helpers/context.js';
+import { startWechatReceiver, type WechatReceiver } from '../helpers/wechat-receiver.js';
+import { startWorker, waitFor } from '../helpers/worker.js';
+
+// A short deadline keeps the hanging-server cases quick; WeChat's is 5 s (WEBHOOK_TIMEOUT_MS).
+const ctx = useTestContext({ WEBHOOK_TIMEOUT_MS: '800' });
+let worker: Consumers;
+const receivers: WechatReceiver[] = [];
+
+beforeAll(async () => {
+  worker = await startWorker(ctx);
+});
+afterAll(async () => {
+  await worker?.close();
+});
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+});
+
+const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+async function accountWithServer(mode: 'plaintext' | 'compatible' | 'safe' = 'plaintext') {
+  const owner = await registerAdmin(ctx.app);
+  const account = await createAccount(ctx.app, owner);
+  const receiver = await startWechatReceiver({ token: 'Token123', encodingAesKey: KEY });
+  receivers.push(receiver);
+  const saved = await ctx.app.inject({
+    method: 'PUT',
+    url: `/v1/accounts/${account.id}/webhook`,
+    headers: owner.headers,
+    payload: { url: receiver.url, token: 'Token123', encodingAESKey: KEY, mode },
+  });
+  expect(saved.statusCode, saved.body).toBe(200);
+  return { owner, account, receiver };
+}
+
+async function sendText(user: WechatUserSession, account: CreatedAccount, content: string): Promise<string> {
+  const response = await ctx.app.inject({ method: 'POST', url: '/client/v1/messages', headers: user.headers, payload: { appid: account.appid, msgType: 'text', content } });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json().msgId;
+}
+
+async function pushRows(accountId: number) {
+  const result = await ctx.deps.database.db.execute<{ id: number; kind: string; status: string; attempts: number; msgId: string | null; lastError: string | null }>(sql`
+    SELECT id, kind, status, attempts, msg_id AS "msgId", last_error AS "lastError" FROM webhook_pushes WHERE account_id = ${accountId} ORDER BY id`);
+  return result.rows;
+}
+
+const settled = (accountId: number, count: number) =>
+  waitFor(
+    async () => {
+      const rows = await pushRows(accountId);
+      return rows.length >= count && rows.every((row) => row.status !== 'pending') ? rows : undefined;
+    },
+    { timeoutMs: 20_000, what: `${count} pushes of account ${accountId} to settle` },
+  );
+
+describe('pushing to the developer server', () => {
+  it('pushes a follow and a text message as WeChat does: signed, in order, MsgId exact, with the openid', async () => {
+    const { account, receiver } = await accountWithServer('plaintext');
+    const user = await createWechatUser(ctx.app);
+    const openid = await follow(ctx.app, user, account.appid);
+    const msgId = await sendText(user, account, '你好 <b>&</b> ]]> world');
+    await settled(account.id, 2);
+
+    expect(receiver.pushes.map((push) => push.field('MsgType'))).toEqual(['event', 'text']);
+    const [subscribe, text] = receiver.pushes;
+    for (const push of receiver.pushes) {
+      expect(push.signatureValid).toBe(true);
+      expect(push.query.get('openid')).toBe(openid);
+      expect(push.query.has('encrypt_type')).toBe(false);
+      expect(push.field('ToUserName')).toBe(account.originalId);
+      expect(push.field('FromUserName')).toBe(openid);
+      expect(push.field('CreateTime')).toMatch(/^\d{10}$/);
+    }
+    expect(subscribe!.field('Event')).toBe('subscribe');
+    expect(text!.xml).toContain(`<MsgId>${msgId}</MsgId>`);
+    expect(BigInt(msgId)).toBeGreaterThan(2n ** 53n);
+    // CDATA split around "]]>": a real XML parser reads the text back whole.
+    expect(text!.xml).toContain('<Content><![CDATA[你好 <b>&</b> ]]]]><![CDATA[> world]]></Content>');
+    expect((await pushRows(account.id)).map((row) => [row.kind, row.status, row.attempts])).toEqual([
+      ['subscribe', 'delivered', 1],
+      ['message', 'delivered', 1],
+    ]);
+  });
+
+  it('in safe mode sends only <Encrypt>, with encrypt_type=aes and a msg_signature the receiver can check', async () => {
+    const { account, receiver } = await accountWithServer('safe');
+    const user = await createWechatUser(ctx.app);
+    await follow(ctx.app, user, account.appid);
+    const msgId = await sendText(user, account, 'secret');
+    await settled(account.id, 2);
+    const push = receiver.pushes[1]!;
+    expect(push.query.get('encrypt_type')).toBe('aes');
+    expect(push.msgSignatureValid).toBe(true);
+    expect(push.appid).toBe(account.appid);
+    expect(push.body).not.toContain('secret');
+    expect(push.body).toMatch(/^<xml><ToUserName><!\[CDATA\[gh_[^\]]+\]\]><\/ToUserName>\n<Encrypt><!\[CDATA\[[A-Za-z0-9+/=]+\]\]><\/Encrypt>\n<\/xml>$/);
+    expect(push.field('Content')).toBe('secret');
+    expect(push.field('MsgId')).toBe(msgId);
+  });
+
+  it('retries a failing server with the same MsgId and CreateTime, and gives up after 3 attempts', async () => {
+    const { account, receiver } = await accountWithServer('compatible');
+    const user = await createWechatUser(ctx.app);
+    await follow(ctx.app, user, account.appid);
+    await settled(account.id, 1);
+    // The first message fails twice then succeeds; the second always fails.
+    receiver.answer = (push) => {
+      const content = push.field('Content');
+      const tries = receiver.pushes.filter((p) => p.field('Content') === content).length;
+      if (content === 'first') return tries <= 2 ? { status: 500 } : { body: 'success' };
+      return { hang: true };
+    };
+    await sendText(user, account, 'first');
+    await sendText(user, account, 'second');
+    const rows = await settled(account.id, 3);
+    expect(rows.map((row) => [row.status, row.attempts])).toEqual([
+      ['delivered', 1],
+      ['delivered', 3],
+      ['failed', 3],
+    ]);
+    expect(rows[2]!.lastError).toMatch(/^timeout/);
+    const firsts = receiver.pushes.filter((push) => push.field('Content') === 'first');
+    expect(new Set(firsts.map((push) => `${push.field('MsgId')}/${push.field('CreateTime')}`)).size).toBe(1);
+    expect(firsts).toHaveLength(3);
+    // Every attempt is in the log, with what came back.
+    const attempts = await ctx.deps.database.db.execute<{ statusCode: number | null; error: string | null; succeeded: boolean }>(sql`
+      SELECT status_code AS "statusCode", error, succeeded FROM webhook_attempts WHERE push_id = ${rows[1]!.id} ORDER BY id`);
+    expect(attempts.rows).toEqual([
+      { statusCode: 500, error: 'HTTP 500', succeeded: false },
+      { statusCode: 500, error: 'HTTP 500', succeeded: false },
+      { statusCode: 200, error: null, succeeded: true },
+    ]);
+  });
+
+  it("keeps one follower's messages in order while the server fails some of them", async () => {
+    const { account, receiver } = await accountWithServer('plaintext');
+    const user = await createWechatUser(ctx.app);
+    await follow(ctx.app, user, account.appid);
+    await settled(account.id, 1);
+    let calls = 0;
+    // Every third request fails: the message it carried must be retried before any later message goes.
+    receiver.answer = () => (++calls % 3 === 0 ? { status: 503 } : { body: 'success' });
+    const sent: string[] = [];
+    for (let i = 0; i < 30; i++) sent.push(await sendText(user, account, `m${i}`));
+    const rows = await settled(account.id, 31);
+    expect(rows.every((row) => row.status === 'delivered')).toBe(true);
+    // One at a time: a message is retried until it is accepted before the next one is sent, so collapsing each
+    // run of retries leaves exactly the messages in the order they were sent.
+    const ids = receiver.pushes.filter((push) => push.field('MsgType') === 'text').map((push) => push.field('MsgId'));
+    expect(ids.length).toBeGreaterThanOrEqual(40);
+    expect(ids.filter((id, i) => i === 0 || id !== ids[i - 1])).toEqual(sent);
+  });
+
+  it('announces MASSSENDJOBFINISH with the broadcast MsgID and WeChat counters, from mphelper', async () => {
+    const { owner, account, receiver } = await accountWithServer('plaintext');
+    const fans = [await createWechatUser(ctx.app), await createWechatUser(ctx.app), await createWechatUser(ctx.app)];
+    for (const fan of fans) await follow(ctx.app, fan, account.appid);
+    await unfollow(ctx.app, fans[2]!, account.appid);
+    const sent = await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: { type: 'text', content: 'hello all' } });
+    expect(sent.statusCode, sent.body).toBe(202);
+    await waitForFinish(ctx.app, owner, account.id, sent.json().id);
+    const finished = await waitFor(async () => receiver.pushes.find((push) => push.field('Event') === 'MASSSENDJOBFINISH'), { what: 'MASSSENDJOBFINISH' });
+    expect(finished.field('FromUserName')).toBe('mphelper');
+    expect(finished.query.has('openid')).toBe(false);
+    expect(finished.xml).toContain(`<MsgID>${sent.json().msgId}</MsgID>`);
+    expect(finished.field('Status')).toBe('send success');
+    expect([finished.field('TotalCount'), finished.field('FilterCount'), finished.field('SentCount'), finished.field('ErrorCount')]).toEqual(['2', '2', '2', '0']);
+  });
+
+  it('a server that hangs does not hold up another account', async () => {
+    const slow = await accountWithServer('plaintext');
+    slow.receiver.answer = () => ({ hang: true });
+    const fast = await accountWithServer('plaintext');
+    const slowUsers = await Promise.all(Array.from({ length: 20 }, () => createWechatUser(ctx.app)));
+    await Promise.all(slowUsers.map((user) => follow(ctx.app, user, slow.account.appid)));
+    const user = await createWechatUser(ctx.app);
+    const started = Date.now();
+    await follow(ctx.app, user, fast.account.appid);
+    await waitFor(async () => fast.receiver.pushes.length >= 1, { timeoutMs: 10_000, what: 'the fast account’s push' });
+    expect(Date.now() - started).toBeLessThan(700);
+  });
+
+  it('stores a passive text reply for the follower, and logs a refused one without retrying', async () => {
+    const { account, receiver } = await accountWithServer('plaintext');
+    const user = await createWechatUser(ctx.app);
+    const openid = await follow(ctx.app, user, account.appid);
+    await settled(account.id, 1);
+    receiver.answer = (push) =>
+      push.field('Content') === 'hi'
+        ? {
+            body: `<xml><ToUserName><![CDATA[${openid}]]></ToUserName><FromUserName><![CDATA[${account.originalId}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello back]]></Content></xml>`,
+          }
+        : { body: '<xml><Content>not for you</Content>' };
+    const msgId = await sendText(user, account, 'hi');
+    await sendText(user, account, 'broken reply please');
+    const rows = await settled(account.id, 3);
+    expect(rows.map((row) => [row.status, row.attempts])).toEqual([
+      ['delivered', 1],
+      ['delivered', 1],
+      ['delivered', 1],
+    ]);
+    expect(rows[2]!.lastError).toMatch(/^passive reply refused: /);
+    const replies = await ctx.deps.database.db.execute<{ openid: string; inReplyToMsgId: string; message: unknown }>(sql`
+      SELECT openid, in_reply_to_msg_id AS "inReplyToMsgId", message FROM webhook_replies WHERE account_id = ${account.id}`);
+    expect(replies.rows).toEqual([{ openid, inReplyToMsgId: msgId, message: { type: 'text', content: 'hello back' } }]);
+  });
+
+  it('pushes nothing for an account without a server, and gives up the pushes of one that removed it', async () => {
+    const plain: { owner: AdminSession; account: CreatedAccount } = await (async () => {
+      const owner = await registerAdmin(ctx.app);
+      return { owner, account: await createAccount(ctx.app, owner) };
+    })();
+    const user = await createWechatUser(ctx.app);
+    await follow(ctx.app, user, plain.account.appid);
+    await sendText(user, plain.account, 'nobody listens');
+    expect(await pushRows(plain.account.id)).toEqual([]);
+
+    const { owner, account, receiver } = await accountWithServer('plaintext');
+    receiver.answer = () => ({ hang: true });
+    const fan = await createWechatUser(ctx.app);
+    await follow(ctx.app, fan, account.appid);
+    await sendText(fan, account, 'queued behind a hanging push');
+    expect((await ctx.app.inject({ method: 'DELETE', url: `/v1/accounts/${account.id}/webhook`, headers: owner.headers })).statusCode).toBe(204);
+    const rows = await settled(account.id, 2);
+    expect(rows.map((row) => row.status)).toEqual(['failed', 'failed']);
+    expect(rows[1]!.lastError).toBe('the account has no developer server any more');
+  });
+});
