@@ -90,6 +90,25 @@ describe('pushing to the developer server', () => {
     ]);
   });
 
+  it('a follow by QR code carries qrscene_<scene>; a follower scanning again is a SCAN with the bare scene', async () => {
+    const { account, receiver } = await accountWithServer('plaintext');
+    const user = await createWechatUser(ctx.app);
+    const qrFollow = (qrScene: number | string) =>
+      ctx.app.inject({ method: 'POST', url: '/client/v1/follows', headers: user.headers, payload: { appid: account.appid, scene: 'ADD_SCENE_QR_CODE', qrScene } });
+    expect((await qrFollow(123)).statusCode).toBe(201);
+    const again = await qrFollow('summer-sale');
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json().alreadyFollowing).toBe(true);
+    await settled(account.id, 2);
+    expect(receiver.pushes.map((push) => [push.field('Event'), push.field('EventKey')])).toEqual([
+      ['subscribe', 'qrscene_123'],
+      ['SCAN', 'summer-sale'],
+    ]);
+    // A scan is no follow: the follow history has one event.
+    const follows = await ctx.deps.database.db.execute(sql`SELECT kind FROM follow_events WHERE account_id = ${account.id}`);
+    expect(follows.rows).toEqual([{ kind: 'subscribe' }]);
+  });
+
   it('in safe mode sends only <Encrypt>, with encrypt_type=aes and a msg_signature the receiver can check', async () => {
     const { account, receiver } = await accountWithServer('safe');
     const user = await createWechatUser(ctx.app);

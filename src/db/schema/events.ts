@@ -29,6 +29,27 @@ export const followEvents = pgTable(
   (t) => [index('follow_events_account_time_idx').on(t.accountId, t.occurredAt)],
 );
 
+/**
+ * Scans of a parametric QR code by a user who already follows the account (WeChat's SCAN event; a scan by someone
+ * who does not follow yet is a subscribe with a qrscene_ EventKey instead). Not a follow: growth statistics ignore it.
+ */
+export const scanEvents = pgTable(
+  'scan_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    followerId: bigint('follower_id', { mode: 'number' }).notNull(),
+    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
+    qrScene: integer('qr_scene'),
+    qrSceneStr: text('qr_scene_str'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('scan_events_account_time_idx').on(t.accountId, t.occurredAt),
+    check('scan_events_has_scene', sql`${t.qrScene} IS NOT NULL OR ${t.qrSceneStr} IS NOT NULL`),
+  ],
+);
+
 /** WeChat MsgIds are 64-bit numbers in the 6e18 range; a sequence hands them out without collisions. */
 export const messageMsgIdSeq = pgSequence('message_msg_id_seq', { startWith: '6054768590064713728' });
 

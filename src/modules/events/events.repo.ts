@@ -155,6 +155,21 @@ export async function unsubscribeMany(db: EventWriter, rows: UnfollowWrite[]): P
 }
 
 /**
+ * A QR-code scan by a user who already follows the account (WeChat's SCAN event); nothing when they do not follow
+ * (any more), since a scan then is a follow. Returns whether it was recorded.
+ */
+export async function insertScan(
+  db: Executor,
+  scan: { accountId: number; wechatUserId: number; qrScene: number | null; qrSceneStr: string | null; at: Date },
+): Promise<boolean> {
+  const result = await db.execute(sql`
+    INSERT INTO scan_events (account_id, follower_id, wechat_user_id, qr_scene, qr_scene_str, occurred_at)
+    SELECT f.account_id, f.id, f.wechat_user_id, ${scan.qrScene}, ${scan.qrSceneStr}, ${scan.at.toISOString()}
+    FROM followers f WHERE f.account_id = ${scan.accountId} AND f.wechat_user_id = ${scan.wechatUserId} AND f.subscribed`);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/**
  * Stores each message if, and only if, its sender follows the account and is not blacklisted. MsgIds come from a
  * sequence, drawn in list order (a later row gets a larger MsgId), and are returned as text.
  */

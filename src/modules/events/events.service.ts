@@ -6,6 +6,7 @@ import {
   findMessage,
   insertEngagements,
   insertMessages,
+  insertScan,
   isRejectedStatement,
   listEngagements,
   listFollowEvents,
@@ -53,8 +54,8 @@ export function createEventsService(deps: { db: Database; pool: EventWriter; gro
 
   return {
     /**
-     * Follows (idempotently). A user who already follows appends nothing and gets the openid they have; the openid
-     * of a former follower is kept on refollow.
+     * Follows (idempotently). A user who already follows appends no follow event and gets the openid they have
+     * (a scan of a QR code records a SCAN instead); the openid of a former follower is kept on refollow.
      */
     async follow(row: FollowWrite): Promise<{ followerId: number; openid: string; alreadyFollowing: boolean }> {
       const followed = await follows.submit(row);
@@ -62,6 +63,10 @@ export function createEventsService(deps: { db: Database; pool: EventWriter; gro
       // The row that made this a no-op is committed (the upsert waited for it), so a fresh read sees it.
       const existing = await findFollowerOfUser(db, row.accountId, row.wechatUserId);
       if (!existing) throw new Error(`Follower of user ${row.wechatUserId} on account ${row.accountId} vanished after a follow`);
+      // A follower scanning a parametric QR code is WeChat's SCAN event (rare enough to need no group commit).
+      if (row.qrScene !== null || row.qrSceneStr !== null) {
+        await insertScan(db, { accountId: row.accountId, wechatUserId: row.wechatUserId, qrScene: row.qrScene, qrSceneStr: row.qrSceneStr, at: row.at });
+      }
       return { followerId: existing.followerId, openid: existing.openid, alreadyFollowing: true };
     },
 

@@ -36,6 +36,9 @@ export function toPushContent(push: Pick<ClaimedPush, 'kind' | 'msgId' | 'conten
       return { kind: 'subscribe', qrScene: (content.qrScene as number | null) ?? null, qrSceneStr: (content.qrSceneStr as string | null) ?? null, ticket: null };
     case 'unsubscribe':
       return { kind: 'unsubscribe' };
+    case 'SCAN':
+      // EventKey is the scene itself, without the qrscene_ prefix of a subscribe.
+      return { kind: 'SCAN', scene: String(content.qrScene ?? content.qrSceneStr), ticket: null };
     case 'MASSSENDJOBFINISH': {
       const counts = content.counts as { total: number; filtered: number; sent: number; errors: number };
       return {
