@@ -17,6 +17,7 @@ import { createBroadcastJobs, type BroadcastJobs } from './modules/broadcasts/br
 import { createBroadcastsService, type BroadcastsService } from './modules/broadcasts/broadcasts.service.js';
 import { createFanout, type Fanout } from './modules/broadcasts/fanout.service.js';
 import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbound-http.js';
+import { createRepliesService, type RepliesService } from './modules/webhooks/replies.service.js';
 import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createProducers, type Producers } from './queues/queues.js';
 import { createRedis, watchConnection } from './redis.js';
@@ -50,6 +51,8 @@ export interface Deps {
     /** The fan-out steps; run by the worker's consumers (and by tests directly). */
     fanout: Fanout;
     webhooks: WebhooksService;
+    /** Passive replies, as the follower reads them. */
+    replies: RepliesService;
   };
   close(): Promise<void>;
 }
@@ -124,6 +127,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       logger,
     }),
     webhooks: createWebhooksService({ db, clock, http: outboundHttp }),
+    replies: createRepliesService({ db }),
   };
 
   return {
