@@ -52,7 +52,7 @@ export const webhookPushes = pgTable(
     openid: text('openid'),
     /** 'message', 'subscribe', 'unsubscribe', 'SCAN' or 'MASSSENDJOBFINISH'. */
     kind: text('kind').notNull(),
-    /** The row it pushes ('messages:12', 'follow_events:7', 'outbox_events:3') or 'replay:<push id>:<n>'. */
+    /** The row it pushes ('messages:12', 'follow_events:7', 'scan_events:2', 'outbox_events:3'), or 'replay:<push id>:<its own id>'. */
     source: text('source').notNull(),
     /** 64-bit, as text. */
     msgId: text('msg_id'),

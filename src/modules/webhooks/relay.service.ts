@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
+import { unavailableDependency } from '../../outages.js';
 import type { OutboundHttp } from './outbound-http.js';
 import { readPassiveReply } from './passive-reply.js';
 import { buildPushRequest, type PushContent } from './push-render.js';
@@ -166,8 +167,10 @@ export function createWebhookRelay(deps: {
     try {
       await attempt(push, target);
     } catch (error) {
-      // PostgreSQL went away while recording: the claim lapses and the push is tried again (same MsgId).
-      deps.logger.warn({ err: error, pushId: push.id }, 'webhook push could not be recorded; it will be retried');
+      // PostgreSQL went away while recording: the claim lapses and the push is tried again (same MsgId). The outage
+      // itself is logged once by the connection watcher, so this is a debug line then.
+      const level = unavailableDependency(error) ? 'debug' : 'warn';
+      deps.logger[level]({ err: error, pushId: push.id }, 'webhook push could not be recorded; it will be retried');
     }
   }
 

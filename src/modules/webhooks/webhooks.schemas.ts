@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { HttpUrl, Timestamp } from '../../http/schemas.js';
+import { DeliveryHealthSchema } from './deliveries.schemas.js';
 
 const Token = Type.String({ pattern: '^[A-Za-z0-9]{3,32}$', description: '3 to 32 letters and digits; signs every push' });
 const EncodingAesKey = Type.String({ pattern: '^[A-Za-z0-9]{43}$', description: '43 letters and digits; the AES key of compatible and safe mode' });
@@ -25,6 +26,9 @@ export const WebhookConfigSchema = Type.Object({
   verifiedAt: Timestamp,
   updatedAt: Timestamp,
 });
+
+/** The configuration as shown on its own, with how deliveries to it have gone lately. */
+export const WebhookConfigWithHealthSchema = Type.Object({ ...WebhookConfigSchema.properties, health: DeliveryHealthSchema });
 
 /** What the server answered, or failed to, when its URL was verified: in the 422 problem body. */
 export const VerificationOutcomeSchema = Type.Object({

@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
+import { decodeCursor, page } from '../../http/cursor.js';
+import { insertReplay, listAttempts, listDeliveries, readDeliveryHealth, type AttemptRow, type DeliveryRow } from './deliveries.repo.js';
 import type { OutboundHttp, OutboundResult } from './outbound-http.js';
 import { newEncodingAesKey, wechatSignature } from './wechat-crypto.js';
 import { deleteWebhookConfig, findWebhookConfig, saveWebhookConfig, updateWebhookAesKey, type WebhookConfigRow, type WebhookMode } from './webhooks.repo.js';
@@ -30,6 +32,13 @@ export function toWebhookConfigView(row: WebhookConfigRow, reveal: { token?: boo
     verifiedAt: row.verifiedAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** The window of the delivery health shown with the configuration. */
+export const DELIVERY_HEALTH_WINDOW_MINUTES = 60;
+
+export function toDeliveryView(row: DeliveryRow, attemptLog: AttemptRow[]) {
+  return { ...row, attemptLog };
 }
 
 /** Digits, as WeChat's nonces and echostrs are. */
@@ -74,11 +83,38 @@ export function createWebhooksService(deps: { db: Database; clock: Clock; http: 
     throw new AppError('WEBHOOK_VERIFICATION_FAILED', `${url} did not pass URL verification: ${reason}`, { verification: describeOutcome(result) });
   }
 
+  /** How pushes fared in the last hour (by the service's clock, as attempts are stamped), and what is waiting now. */
+  async function health(accountId: number) {
+    const since = new Date(clock.now().getTime() - DELIVERY_HEALTH_WINDOW_MINUTES * 60_000);
+    const { attempts, succeeded, ...rest } = await readDeliveryHealth(db, accountId, since);
+    return { windowMinutes: DELIVERY_HEALTH_WINDOW_MINUTES, attempts, succeeded, successRate: attempts === 0 ? null : succeeded / attempts, ...rest };
+  }
+
   return {
     async show(accountId: number) {
       const row = await findWebhookConfig(db, accountId);
       if (!row) throw new AppError('WEBHOOK_NOT_CONFIGURED', 'This account has no server configured');
-      return toWebhookConfigView(row);
+      return { ...toWebhookConfigView(row), health: await health(accountId) };
+    },
+
+    /** The delivery log, newest push first, each with its attempts (fetched for the whole page at once). */
+    async listDeliveries(accountId: number, query: { status?: DeliveryRow['status']; openid?: string; cursor?: string; limit: number }) {
+      const beforeId = query.cursor ? decodeCursor(query.cursor) : null;
+      const rows = await listDeliveries(db, accountId, { beforeId, limit: query.limit + 1, status: query.status, openid: query.openid });
+      const { items, nextCursor } = page(rows, query.limit, (row) => row.id);
+      const attempts = await listAttempts(db, accountId, items.map((row) => row.id));
+      return { items: items.map((row) => toDeliveryView(row, attempts.get(row.id) ?? [])), nextCursor };
+    },
+
+    /**
+     * Sends a push again, as a new push with the same MsgId and CreateTime (receivers deduplicate on those, so a
+     * replay tests that too). It takes its turn in the follower's lane like any other push.
+     */
+    async replayDelivery(accountId: number, pushId: number) {
+      if (!(await findWebhookConfig(db, accountId))) throw new AppError('WEBHOOK_NOT_CONFIGURED', 'This account has no server configured');
+      const replay = await insertReplay(db, accountId, pushId);
+      if (!replay) throw new AppError('NOT_FOUND', `This account has no delivery ${pushId}`);
+      return toDeliveryView(replay, []);
     },
 
     /** Verifies, then saves: every save verifies again, since URL, token and mode may all have changed. */

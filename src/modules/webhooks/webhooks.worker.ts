@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Deps } from '../../deps.js';
+import { unavailableDependency } from '../../outages.js';
 import { trimDeliveryLog } from './pushes.repo.js';
 import { createWebhookRelay } from './relay.service.js';
 
@@ -58,9 +59,13 @@ export function startWebhookRelay(deps: Deps): RunningRelay {
       if (failing) logger.info('webhook relay: claiming pushes again');
       failing = false;
     } catch (error) {
-      // PostgreSQL is away (its outage is logged once elsewhere): try again at the next poll, quietly.
-      if (!failing) logger.warn({ err: error }, 'webhook relay: cannot claim pushes; retrying');
-      failing = true;
+      // PostgreSQL away: its outage and its return are logged once by the connection watcher, and the next poll
+      // tries again. Anything else is logged once until claiming works again.
+      if (unavailableDependency(error)) logger.debug({ err: error }, 'webhook relay: cannot claim pushes while PostgreSQL is away');
+      else if (!failing) {
+        logger.warn({ err: error }, 'webhook relay: cannot claim pushes; retrying');
+        failing = true;
+      }
     } finally {
       pumping = false;
     }
