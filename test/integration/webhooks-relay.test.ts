@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { trimDeliveryLog } from '../../src/modules/webhooks/pushes.repo.js';
 import type { Consumers } from '../../src/queues/consumers.js';
 import { createAccount, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
@@ -135,17 +136,21 @@ describe('pushing to the developer server', () => {
       const content = push.field('Content');
       const tries = receiver.pushes.filter((p) => p.field('Content') === content).length;
       if (content === 'first') return tries <= 2 ? { status: 500 } : { body: 'success' };
-      return { hang: true };
+      if (content === 'second') return { hang: true };
+      return { reset: true };
     };
     await sendText(user, account, 'first');
     await sendText(user, account, 'second');
-    const rows = await settled(account.id, 3);
+    await sendText(user, account, 'third');
+    const rows = await settled(account.id, 4);
     expect(rows.map((row) => [row.status, row.attempts])).toEqual([
       ['delivered', 1],
       ['delivered', 3],
       ['failed', 3],
+      ['failed', 3],
     ]);
     expect(rows[2]!.lastError).toMatch(/^timeout/);
+    expect(rows[3]!.lastError).toMatch(/^connection_reset/);
     const firsts = receiver.pushes.filter((push) => push.field('Content') === 'first');
     expect(new Set(firsts.map((push) => `${push.field('MsgId')}/${push.field('CreateTime')}`)).size).toBe(1);
     expect(firsts).toHaveLength(3);
@@ -165,16 +170,16 @@ describe('pushing to the developer server', () => {
     await follow(ctx.app, user, account.appid);
     await settled(account.id, 1);
     let calls = 0;
-    // Every third request fails: the message it carried must be retried before any later message goes.
-    receiver.answer = () => (++calls % 3 === 0 ? { status: 503 } : { body: 'success' });
+    // Every fifth request fails: the message it carried must be retried before any later message goes.
+    receiver.answer = () => (++calls % 5 === 0 ? { status: 503 } : { body: 'success' });
     const sent: string[] = [];
-    for (let i = 0; i < 30; i++) sent.push(await sendText(user, account, `m${i}`));
-    const rows = await settled(account.id, 31);
+    for (let i = 0; i < 50; i++) sent.push(await sendText(user, account, `m${i}`));
+    const rows = await settled(account.id, 51);
     expect(rows.every((row) => row.status === 'delivered')).toBe(true);
     // One at a time: a message is retried until it is accepted before the next one is sent, so collapsing each
     // run of retries leaves exactly the messages in the order they were sent.
     const ids = receiver.pushes.filter((push) => push.field('MsgType') === 'text').map((push) => push.field('MsgId'));
-    expect(ids.length).toBeGreaterThanOrEqual(40);
+    expect(ids.length).toBeGreaterThanOrEqual(60);
     expect(ids.filter((id, i) => i === 0 || id !== ids[i - 1])).toEqual(sent);
   });
 
@@ -236,6 +241,29 @@ describe('pushing to the developer server', () => {
     expect(inbox.json()).toEqual({ items: [{ inReplyToMsgId: msgId, receivedAt: expect.any(String), message: { type: 'text', content: 'hello back' } }], nextCursor: null });
     const stranger = await createWechatUser(ctx.app);
     expect((await ctx.app.inject({ method: 'GET', url: `/client/v1/inbox/replies?appid=${account.appid}`, headers: stranger.headers })).json()).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('trims finished pushes and attempts older than the retention, in batches, and leaves pending ones', async () => {
+    const { account } = await accountWithServer('plaintext');
+    const db = ctx.deps.database.db;
+    // Finished times come from the service clock (which this suite sets), so "old" is relative to it.
+    const eightDaysAgo = new Date(ctx.clock.now().getTime() - 8 * 86_400_000).toISOString();
+    await db.execute(sql`
+      WITH old AS (
+        INSERT INTO webhook_pushes (account_id, lane, kind, source, create_time, content, status, finished_at, created_at)
+        SELECT ${account.id}, 'o' || g, 'unsubscribe', 'trim-test:' || ${account.id} || ':' || g, 0, '{}', 'delivered',
+               ${eightDaysAgo}, ${eightDaysAgo}
+        FROM generate_series(1, 25) g RETURNING id)
+      INSERT INTO webhook_attempts (push_id, account_id, attempted_at, latency_ms, succeeded)
+      SELECT id, ${account.id}, ${eightDaysAgo}, 5, true FROM old`);
+    await db.execute(sql`
+      INSERT INTO webhook_pushes (account_id, lane, kind, source, create_time, content, created_at)
+      VALUES (${account.id}, 'waiting', 'unsubscribe', ${`trim-test:${account.id}:pending`}, 0, '{}', ${eightDaysAgo})`);
+    const removed = await trimDeliveryLog(db, new Date(ctx.clock.now().getTime() - 7 * 86_400_000), 10);
+    expect(removed).toBe(25);
+    const left = await db.execute<{ source: string }>(sql`SELECT source FROM webhook_pushes WHERE account_id = ${account.id} AND source LIKE 'trim-test:%'`);
+    expect(left.rows.map((row) => row.source)).toEqual([`trim-test:${account.id}:pending`]);
+    await db.execute(sql`DELETE FROM webhook_pushes WHERE source = ${`trim-test:${account.id}:pending`}`);
   });
 
   it('pushes nothing for an account without a server, and gives up the pushes of one that removed it', async () => {
