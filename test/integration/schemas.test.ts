@@ -1,6 +1,6 @@
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
-import { accounts, broadcastArticles, broadcasts, followers, tags, users, wechatUsers } from '../../src/db/schema/index.js';
+import { accounts, broadcastArticles, broadcasts, followers, tags, users, webhookPushes, wechatUsers } from '../../src/db/schema/index.js';
 import { useTestContext } from '../helpers/context.js';
 
 /**
@@ -13,6 +13,8 @@ const STORED_IN: Record<string, PgColumn | 'not stored' | 'jsonb'> = {
   id: accounts.id,
   userId: users.id,
   bid: broadcasts.id,
+  /** A webhook delivery is a push. */
+  did: webhookPushes.id,
   msgDataId: broadcasts.msgDataId,
   tagId: tags.id,
   qrScene: followers.qrScene,
