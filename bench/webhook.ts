@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
 import { Agent, Pool, request } from 'undici';
+import { MAX_CONNECTIONS_PER_ORIGIN } from '../src/modules/webhooks/outbound-http.js';
+import { RELAY_CONCURRENCY, RELAY_PER_ACCOUNT_CONCURRENCY } from '../src/modules/webhooks/webhooks.worker.js';
 import { CLIENT_AUDIENCE, clientSigningKey } from '../src/plugins/client-auth.js';
 import { childEnv, startEntryPoint, type RunningProcess } from '../test/helpers/processes.js';
 import { waitFor } from '../test/helpers/worker.js';
@@ -24,7 +26,8 @@ import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
  *   --followers followers (sent through the API while the worker is paused with SIGSTOP, so the drain is measured on
  *   its own: first push arrival to last). Baseline: the same number of captured push requests (same path, query and
  *   bytes) POSTed by undici from this process to the same receiver, at the concurrency the relay has for one
- *   account (16). ratio = relay / bare; aim ≥ 0.7. bareAt64 is the same at the relay's per-process cap.
+ *   account (RELAY_PER_ACCOUNT_CONCURRENCY; this bench has one account). ratio = relay / bare; aim ≥ 0.7.
+ *   bareAtProcessCap is the same at the relay's per-process cap (RELAY_CONCURRENCY).
  * - webhook-latency-<mode>: event → push at a steady --rate messages per second for --seconds: from the API's
  *   201 (the message and its push row are committed before it) to the push's arrival at the receiver, matched by
  *   MsgId. value = p99 ms, baseline = the 50 ms aim.
@@ -41,10 +44,6 @@ type Mode = 'plaintext' | 'safe';
 const modes: Mode[] = flags.only === undefined ? ['plaintext', 'safe'] : [flags.only as Mode];
 if (!modes.every((mode) => mode === 'plaintext' || mode === 'safe')) throw new Error('--only must be plaintext or safe');
 
-// From src/modules/webhooks/webhooks.worker.ts, where they are not exported: pushes in flight per worker process, and
-// per account. This bench has one account, so the relay never has more than 16 pushes in flight.
-const RELAY_CONCURRENCY = 64;
-const RELAY_PER_ACCOUNT_CONCURRENCY = 16;
 /** Requests in flight to the API while the burst is queued (the worker is paused then, so only its length matters). */
 const ENQUEUE_CONCURRENCY = 128;
 /** Push requests kept from each drain, to be replayed by the bare baseline. */
@@ -369,19 +368,19 @@ try {
     const fromResumeRate = (arrivals.length / (arrivals.at(-1)! - resumedAt)) * 1000;
     log(`${mode}: burst of ${burstSize} queued through the API in ${enqueueSeconds.toFixed(1)} s; relay drained it at ${Math.round(relayRate)} pushes/s (${Math.round(fromResumeRate)}/s from SIGCONT), over ${relayConnections} connections, CPU % ${JSON.stringify(cpuPercent)}`);
 
-    const bare16 = await bare(captured, RELAY_PER_ACCOUNT_CONCURRENCY);
-    const bare64 = await bare(captured, RELAY_CONCURRENCY);
-    log(`${mode}: bare undici ${Math.round(bare16.rate)} pushes/s at ${RELAY_PER_ACCOUNT_CONCURRENCY} in flight, ${Math.round(bare64.rate)} at ${RELAY_CONCURRENCY}`);
+    const bareAtShare = await bare(captured, RELAY_PER_ACCOUNT_CONCURRENCY);
+    const bareAtCap = await bare(captured, RELAY_CONCURRENCY);
+    log(`${mode}: bare undici ${Math.round(bareAtShare.rate)} pushes/s at ${RELAY_PER_ACCOUNT_CONCURRENCY} in flight, ${Math.round(bareAtCap.rate)} at ${RELAY_CONCURRENCY}`);
     const bodyBytes = Math.round(captured.reduce((sum, c) => sum + c.body.length, 0) / captured.length);
     // Read after the bare runs, which touch no rows: PostgreSQL publishes a backend's table counters up to a second late.
     const rowUpdatesPerPush = Math.round(((await pushRowUpdates()) - updatesBefore) / burstSize * 10) / 10;
     const relayMeanInFlight = await meanInFlight(before);
-    log(`${mode}: ${rowUpdatesPerPush} webhook_pushes row updates per push (claims, releases, outcomes); relay mean in flight ≈ ${relayMeanInFlight}`);
+    log(`${mode}: ${rowUpdatesPerPush} webhook_pushes row updates per push (claims, outcomes, lanes released); relay mean in flight ≈ ${relayMeanInFlight}`);
     return {
       bench: `webhook-throughput-${mode}`,
       value: relayRate,
-      baseline: bare16.rate,
-      ratio: relayRate / bare16.rate,
+      baseline: bareAtShare.rate,
+      ratio: relayRate / bareAtShare.rate,
       unit: 'pushes/s',
       pushes: burstSize,
       followers: followerCount,
@@ -391,20 +390,20 @@ try {
       relayMeanInFlight,
       rowUpdatesPerPush,
       retried,
-      bareAt64: Math.round(bare64.rate),
-      ratioAt64: Math.round((relayRate / bare64.rate) * 1000) / 1000,
+      bareAtProcessCap: Math.round(bareAtCap.rate),
+      ratioAtProcessCap: Math.round((relayRate / bareAtCap.rate) * 1000) / 1000,
       bodyBytes,
       cpuPercent,
-      bareCpuPercent: bare16.cpuPercent,
-      bareConnections: bare16.connections,
+      bareCpuPercent: bareAtShare.cpuPercent,
+      bareConnections: bareAtShare.connections,
       enqueueRps: Math.round(burstSize / enqueueSeconds),
     };
   }
 
   /** The baseline: burstSize of the captured push requests, replayed by undici at `concurrency`, timed at the receiver. */
   async function bare(captured: CapturedRequest[], concurrency: number) {
-    // The relay's agent keeps up to 64 connections to one origin (outbound-http.ts); so does this one.
-    const agent = new Agent({ connections: RELAY_CONCURRENCY });
+    // As many connections to one origin as the relay's agent keeps (outbound-http.ts).
+    const agent = new Agent({ connections: MAX_CONNECTIONS_PER_ORIGIN });
     const origin = new URL(receiver.url).origin;
     const arrivals: number[] = [];
     receiver.sink = (_msgId, at) => arrivals.push(at);

@@ -13,7 +13,6 @@ import { installValidation } from './plugins/validation.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { broadcastsRoutes } from './modules/broadcasts/broadcasts.routes.js';
-import { repliesRoutes } from './modules/webhooks/replies.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { inboxRoutes } from './modules/broadcasts/inbox.routes.js';
 import { clientRoutes } from './modules/client/client.routes.js';
@@ -107,7 +106,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       });
       await clientApi.register(clientRoutes, { client: services.client });
       await clientApi.register(inboxRoutes, { broadcasts: services.broadcasts });
-      await clientApi.register(repliesRoutes, { replies: services.replies });
     });
   }
   await app.register(broadcastsRoutes, { broadcasts: services.broadcasts, accounts: services.accounts });

@@ -69,7 +69,7 @@ export interface Config {
   logLevel: RawConfig['LOG_LEVEL'];
   databaseUrl: string;
   databasePoolMax: number;
-  /** Group commit of follower-side events (src/modules/events/events.batcher.ts). */
+  /** Group commit of follower-side events (src/db/group-commit.ts). */
   eventGroups: { maxRows: number; maxConcurrentGroups: number; lingerMs: number };
   redisUrl: string;
   redisPrefix: string;

@@ -17,7 +17,6 @@ import { createBroadcastJobs, type BroadcastJobs } from './modules/broadcasts/br
 import { createBroadcastsService, type BroadcastsService } from './modules/broadcasts/broadcasts.service.js';
 import { createFanout, type Fanout } from './modules/broadcasts/fanout.service.js';
 import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbound-http.js';
-import { createRepliesService, type RepliesService } from './modules/webhooks/replies.service.js';
 import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createProducers, type Producers } from './queues/queues.js';
 import { createRedis, watchConnection } from './redis.js';
@@ -52,7 +51,6 @@ export interface Deps {
     fanout: Fanout;
     webhooks: WebhooksService;
     /** Passive replies, as the follower reads them. */
-    replies: RepliesService;
   };
   close(): Promise<void>;
 }
@@ -127,7 +125,6 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       logger,
     }),
     webhooks: createWebhooksService({ db, clock, http: outboundHttp }),
-    replies: createRepliesService({ db }),
   };
 
   return {

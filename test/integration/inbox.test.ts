@@ -183,6 +183,46 @@ describe('the inbox', () => {
     }
   });
 
+  it("merges the developer server's passive replies in by time, paging through both without repeats or gaps", async () => {
+    ctx.clock.set('2026-11-10T04:00:00Z');
+    const { account } = await setup();
+    const [fan] = await followers(ctx.app, account.appid, 1);
+    const { id: followerId, openid } = (await db().execute<{ id: number; openid: string }>(sql`
+      SELECT id, openid FROM followers WHERE account_id = ${account.id}`)).rows[0]!;
+    // 250 broadcasts over more than one inbox window, a third of them received, delivered a minute apart; 60
+    // replies a few minutes apart in between (the relay writes them; here they are written directly).
+    const created = await db().execute<{ id: number; n: number }>(sql`
+      INSERT INTO broadcasts (account_id, message_type, target, status, created_at, started_at, finished_at, body)
+      SELECT ${account.id}, 'text', 'all', 'SEND_SUCCESS', now(), now(), now(), jsonb_build_object('content', 'b' || g)
+      FROM generate_series(1, 250) AS g ORDER BY g
+      RETURNING id, substr(body->>'content', 2)::int AS n`);
+    const received = created.rows.filter((row) => row.n % 3 === 0 || row.n > 240);
+    await db().execute(sql`
+      INSERT INTO deliveries (broadcast_id, follower_id, delivered_at)
+      SELECT id, ${followerId}, timestamptz '2026-11-01T00:00:00Z' + n * interval '1 minute'
+      FROM unnest(${sql.param(received.map((row) => row.id))}::bigint[], ${sql.param(received.map((row) => row.n))}::int[]) AS r(id, n)`);
+    await db().execute(sql`
+      INSERT INTO webhook_replies (account_id, openid, push_id, in_reply_to_msg_id, message, created_at)
+      SELECT ${account.id}, ${openid}, 1000000 + g, NULL, jsonb_build_object('type', 'text', 'content', 'r' || g),
+             timestamptz '2026-11-01T00:00:00Z' + (g * 4 + 0.5) * interval '1 minute'
+      FROM generate_series(1, 60) AS g`);
+    const expected = [
+      ...received.map((row) => ({ key: `b${row.n}`, minute: row.n })),
+      ...Array.from({ length: 60 }, (_, i) => ({ key: `r${i + 1}`, minute: (i + 1) * 4 + 0.5 })),
+    ]
+      .sort((x, y) => y.minute - x.minute)
+      .map((row) => row.key);
+
+    for (const limit of [1, 7, 100]) {
+      const pages = await allPages(fan!, account.appid, limit);
+      for (const page of pages) expect(page.length).toBeLessThanOrEqual(limit);
+      const keys = pages.flat().map((item) => (item.kind === 'reply' ? (item.message as { content: string }).content : item.content));
+      expect(keys).toEqual(expected);
+    }
+    const [newest] = (await inboxPage(fan!, account.appid, '&limit=20')).items.filter((item) => item.kind === 'reply');
+    expect(newest).toEqual({ kind: 'reply', inReplyToMsgId: null, deliveredAt: '2026-11-01T04:00:30.000Z', message: { type: 'text', content: 'r60' } });
+  });
+
   it('keeps a 64-bit msg_id exact, as a string, in the inbox and on the message route', async () => {
     ctx.clock.set('2026-12-01T04:00:00Z');
     const { owner, account } = await setup();

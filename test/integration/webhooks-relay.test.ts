@@ -235,12 +235,15 @@ describe('pushing to the developer server', () => {
     const replies = await ctx.deps.database.db.execute<{ openid: string; inReplyToMsgId: string; message: unknown }>(sql`
       SELECT openid, in_reply_to_msg_id AS "inReplyToMsgId", message FROM webhook_replies WHERE account_id = ${account.id}`);
     expect(replies.rows).toEqual([{ openid, inReplyToMsgId: msgId, message: { type: 'text', content: 'hello back' } }]);
-    // The follower reads it in the app, as a reply to their message; other users see none of it.
-    const inbox = await ctx.app.inject({ method: 'GET', url: `/client/v1/inbox/replies?appid=${account.appid}`, headers: user.headers });
+    // The follower reads it in their inbox, as a reply to their message; other users see none of it.
+    const inbox = await ctx.app.inject({ method: 'GET', url: `/client/v1/inbox?appid=${account.appid}`, headers: user.headers });
     expect(inbox.statusCode, inbox.body).toBe(200);
-    expect(inbox.json()).toEqual({ items: [{ inReplyToMsgId: msgId, receivedAt: expect.any(String), message: { type: 'text', content: 'hello back' } }], nextCursor: null });
+    expect(inbox.json()).toEqual({
+      items: [{ kind: 'reply', inReplyToMsgId: msgId, deliveredAt: expect.any(String), message: { type: 'text', content: 'hello back' } }],
+      nextCursor: null,
+    });
     const stranger = await createWechatUser(ctx.app);
-    expect((await ctx.app.inject({ method: 'GET', url: `/client/v1/inbox/replies?appid=${account.appid}`, headers: stranger.headers })).json()).toEqual({ items: [], nextCursor: null });
+    expect((await ctx.app.inject({ method: 'GET', url: `/client/v1/inbox?appid=${account.appid}`, headers: stranger.headers })).json()).toEqual({ items: [], nextCursor: null });
   });
 
   it('trims finished pushes and attempts older than the retention, in batches, and leaves pending ones', async () => {

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { decodeCursor, encodeCursor, page } from '../../http/cursor.js';
+import { decodeCursor, page } from '../../http/cursor.js';
 import type { QuotaService } from '../accounts/quota.service.js';
 import { quotaWindow } from '../accounts/quota-window.js';
 import { findAccountByAppid, lockAccount } from '../accounts/accounts.repo.js';
@@ -28,8 +28,18 @@ import {
   type ArticleSummaryRow,
   type BroadcastRow,
 } from './broadcasts.repo.js';
-import { findDeliveredBroadcast, findInboxBroadcasts, findWindowFloor, listInboxDeliveries, listLiveArticles } from './inbox.repo.js';
-import { toInboxArticle, toInboxArticleSummary, toInboxItem } from './inbox.view.js';
+import { listReplies } from '../webhooks/replies.repo.js';
+import { findDeliveredBroadcast, findInboxBroadcasts, findWindowFloor, listInboxDeliveries, listLiveArticles, type InboxDelivery } from './inbox.repo.js';
+import {
+  decodeInboxCursor,
+  encodeInboxCursor,
+  mergeInboxPage,
+  toInboxArticle,
+  toInboxArticleSummary,
+  toInboxItem,
+  toInboxReply,
+  type InboxSource,
+} from './inbox.view.js';
 import { sanitizeArticleHtml } from './sanitize.js';
 
 export type BroadcastMessage =
@@ -152,7 +162,7 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
     const account = await findAccountByAppid(db, appid);
     if (!account) throw new AppError('ACCOUNT_NOT_FOUND', `No official account has appid ${appid}`);
     const follower = await findFollowerOfUser(db, account.id, wechatUserId);
-    return { accountId: account.id, followerId: follower?.followerId };
+    return { accountId: account.id, followerId: follower?.followerId, follower };
   }
 
   return {
@@ -282,21 +292,42 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
      * inboxMessage); deleted broadcasts and articles are left out. A page looks at no more than INBOX_SCAN_LIMIT of
      * the account's broadcasts, so it may hold fewer than `limit` items, even none, and still have a nextCursor.
      */
+    /**
+     * What the follower received from the account, newest first: broadcasts, and the passive replies of its
+     * developer server to the follower's messages and events (webhooks), merged by time.
+     */
     async inbox(wechatUserId: number, query: { appid: string; cursor?: string; limit: number }) {
-      const { accountId, followerId } = await inboxOwner(wechatUserId, query.appid);
-      if (followerId === undefined) return { items: [], nextCursor: null };
-      const window = { beforeBroadcastId: query.cursor ? decodeCursor(query.cursor) : null, scanLimit: INBOX_SCAN_LIMIT };
-      const rows = await listInboxDeliveries(db, accountId, followerId, { ...window, limit: query.limit + 1 });
-      const { items: delivered, nextCursor } = page(rows, query.limit, (row) => row.broadcastId);
-      // A short page ends the inbox only if the walk reached the account's first broadcast.
-      const floor = nextCursor === null ? await findWindowFloor(db, accountId, window) : undefined;
-      const ids = delivered.map((row) => row.broadcastId);
+      const { accountId, follower } = await inboxOwner(wechatUserId, query.appid);
+      if (follower === undefined) return { items: [], nextCursor: null };
+      const from = decodeInboxCursor(query.cursor);
+      const fetch = query.limit + 1;
+
+      let delivered: InboxDelivery[] = [];
+      let deliveriesBeyond: InboxSource<InboxDelivery>['beyond'] = 'end';
+      if (from.broadcasts !== 'end') {
+        const window = { beforeBroadcastId: from.broadcasts, scanLimit: INBOX_SCAN_LIMIT };
+        delivered = await listInboxDeliveries(db, accountId, follower.followerId, { ...window, limit: fetch });
+        // A short list ends the broadcasts only if the walk reached the account's first broadcast.
+        const floor = delivered.length < fetch ? await findWindowFloor(db, accountId, window) : undefined;
+        deliveriesBeyond = delivered.length === fetch ? 'more' : floor === undefined ? 'end' : { below: floor };
+      }
+      const replies = from.replies === 'end' ? [] : await listReplies(db, accountId, follower.openid, { beforeId: from.replies, limit: fetch });
+
+      const merged = mergeInboxPage(
+        query.limit,
+        { rows: delivered, from: from.broadcasts, idOf: (row) => row.broadcastId, timeOf: (row) => row.deliveredAt, beyond: deliveriesBeyond },
+        { rows: replies, from: from.replies, idOf: (row) => row.id, timeOf: (row) => row.createdAt, beyond: replies.length === fetch ? 'more' : 'end' },
+      );
+      const ids = merged.items.flatMap((item) => ('a' in item ? [item.a.broadcastId] : []));
       const broadcasts = await findInboxBroadcasts(db, accountId, ids);
       const articles = await listLiveArticles(db, accountId, ids, { withContent: false });
-      const items = delivered.flatMap(
-        ({ broadcastId, deliveredAt }) => toInboxItem(broadcasts.get(broadcastId)!, deliveredAt, (articles.get(broadcastId) ?? []).map(toInboxArticleSummary)) ?? [],
-      );
-      return { items, nextCursor: nextCursor ?? (floor === undefined ? null : encodeCursor(floor)) };
+      const items = merged.items.flatMap((item): Array<ReturnType<typeof toInboxReply> | NonNullable<ReturnType<typeof toInboxItem>>> => {
+        if ('b' in item) return [toInboxReply(item.b)];
+        const { broadcastId, deliveredAt } = item.a;
+        const broadcast = toInboxItem(broadcasts.get(broadcastId)!, deliveredAt, (articles.get(broadcastId) ?? []).map(toInboxArticleSummary));
+        return broadcast ? [broadcast] : [];
+      });
+      return { items, nextCursor: encodeInboxCursor({ broadcasts: merged.next[0], replies: merged.next[1] }) };
     },
 
     /** One message of the inbox in full, article bodies included; 404 unless the follower received it and it is not deleted. */

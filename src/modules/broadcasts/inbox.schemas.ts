@@ -15,6 +15,7 @@ export const InboxMessageQuery = Type.Object({ appid: Appid }, { additionalPrope
 function inboxItemOf<Article extends ReturnType<typeof Type.Object>>(article: Article) {
   return Type.Object(
     {
+      kind: Type.Literal('broadcast'),
       msgId: MsgId,
       msgDataId: Type.Union([Type.Integer(), Type.Null()]),
       preview: Type.Boolean(),
@@ -28,7 +29,21 @@ function inboxItemOf<Article extends ReturnType<typeof Type.Object>>(article: Ar
   );
 }
 
-/** An inbox entry: news articles as summaries, without their HTML body. */
-export const InboxItem = inboxItemOf(Type.Object(articleSummaryFields));
+/** A passive reply of the account's developer server to one of the follower's messages or events (webhooks). */
+export const InboxReply = Type.Object(
+  {
+    kind: Type.Literal('reply'),
+    inReplyToMsgId: Type.Union([MsgId, Type.Null()], { description: 'the MsgId of your message it answers; null for a reply to an event (e.g. your follow)' }),
+    deliveredAt: Timestamp,
+    message: Type.Object(
+      { type: Type.Enum(['text', 'image', 'voice', 'video', 'music', 'news']) },
+      { additionalProperties: true, description: "as the developer's server sent it: {type:'text', content} | {type:'image', mediaId} | … | {type:'news', articles}" },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** An inbox entry: a broadcast (news articles as summaries, without their HTML body) or a passive reply. */
+export const InboxItem = Type.Union([inboxItemOf(Type.Object(articleSummaryFields)), InboxReply]);
 /** One received message in full: news articles with their (sanitised) HTML body. */
 export const InboxMessage = inboxItemOf(Type.Object({ ...articleSummaryFields, content: Type.String({ description: 'sanitised HTML' }) }));

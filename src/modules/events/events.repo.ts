@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { parseTimestamp, type Executor } from '../../db/client.js';
+import type { GroupStatementRunner } from '../../db/group-commit.js';
 import type { EngagementAction, MessageType, ReadSource } from '../followers/wechat-constants.js';
 
 /**
  * The only SQL over follow_events, messages and article_engagements. Writes take a list of rows and do them in one
- * statement (the group commit in events.batcher.ts hands them over) and return one result per row, in order: rows
+ * statement (the group commit of src/db/group-commit.ts hands them over) and return one result per row, in order: rows
  * travel as one array per column (unnest … WITH ORDINALITY numbers them, so results map back to their requests).
  * The statement text is therefore the same for any number of rows, and each runs as a named prepared statement:
  * PostgreSQL plans it once per connection instead of once per group (planning these CTEs costs more than running
@@ -16,8 +17,8 @@ import type { EngagementAction, MessageType, ReadSource } from '../followers/wec
  * WeChat's 64-bit MsgIds exceed 2^53: they are always selected as text (`msg_id::text`) and stay strings.
  */
 
-/** Where group writes run: the pool (each statement its own transaction) or one checked-out client. */
-export type EventWriter = Pick<pg.Pool, 'query'>;
+/** Where group writes run (see GroupStatementRunner). */
+export type EventWriter = GroupStatementRunner;
 
 async function runPrepared<Row extends pg.QueryResultRow>(writer: EventWriter, name: string, text: string, values: unknown[]): Promise<Row[]> {
   const result = await writer.query<Row>({ name, text, values });
@@ -260,18 +261,6 @@ export async function insertEngagements(db: EventWriter, rows: EngagementWrite[]
       ? { status: 'article_not_found' }
       : { status: 'stored', id: row.id, wasFollower: row.was_follower, followerId: row.follower_id, openid: row.openid },
   );
-}
-
-/**
- * Whether a failed statement certainly wrote nothing: PostgreSQL answered with an error (so the statement, its own
- * transaction, was rolled back) and the connection is not what failed. A socket that died mid-statement leaves the
- * outcome unknown.
- */
-export function isRejectedStatement(error: unknown): boolean {
-  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 10; current = (current as { cause?: unknown }).cause, depth++) {
-    if (current instanceof pg.DatabaseError) return !(current.code ?? '').startsWith('08');
-  }
-  return false;
 }
 
 // ---- reads by account and time, for webhooks and statistics ---------------------------------------------------

@@ -1,13 +1,12 @@
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import { findFollowerOfUser } from '../followers/followers.repo.js';
-import { BatcherClosedError, createBatcher, type Batcher, type BatcherOptions } from './events.batcher.js';
+import { BatcherClosedError, createBatcher, isRejectedStatement, type Batcher, type BatcherOptions } from '../../db/group-commit.js';
 import {
   findMessage,
   insertEngagements,
   insertMessages,
   insertScan,
-  isRejectedStatement,
   listEngagements,
   listFollowEvents,
   listMessages,
@@ -27,7 +26,7 @@ export type EventsService = ReturnType<typeof createEventsService>;
 
 /**
  * The append-only facts of the follower side — follows and unfollows, upstream messages, article engagements —
- * and the writes that create them. Concurrent writes of one kind are group-committed (events.batcher.ts): one
+ * and the writes that create them. Concurrent writes of one kind are group-committed (src/db/group-commit.ts): one
  * statement per group, each caller answered once its row is committed. Webhooks and statistics read from here.
  */
 export function createEventsService(deps: { db: Database; pool: EventWriter; grouping: BatcherOptions }) {

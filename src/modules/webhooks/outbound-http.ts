@@ -99,7 +99,7 @@ export const FIRST_BYTES_FOR_LOGS = 512;
  * would look like an attack to a small developer server and spend our ephemeral ports. Requests beyond it wait in
  * the pool, and that wait counts against their deadline.
  */
-const MAX_CONNECTIONS_PER_ORIGIN = 64;
+export const MAX_CONNECTIONS_PER_ORIGIN = 64;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Which addresses a developer's URL may reach.

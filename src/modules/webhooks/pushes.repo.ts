@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import type { GroupStatementRunner } from '../../db/group-commit.js';
 import type { WebhookMode } from './webhooks.repo.js';
 
 /**
@@ -21,31 +22,6 @@ export type ClaimedPush = {
   attempts: number;
 };
 
-/**
- * Claims up to `limit` pushes that may go now, each the oldest pending push of its lane, for `leaseMs`: another
- * relay takes a push over only once its lease has passed (its relay died mid-push), so a push is normally sent by
- * one relay at a time and, after a crash, again with the same MsgId and CreateTime. Accounts in `busyAccountIds`
- * (as many pushes in flight as they may have) are skipped, so one slow receiver cannot take every slot.
- */
-export async function claimDuePushes(db: Executor, input: { limit: number; leaseMs: number; busyAccountIds: number[] }): Promise<ClaimedPush[]> {
-  const result = await db.execute<ClaimedPush>(sql`
-    UPDATE webhook_pushes p SET claimed_until = now() + ${input.leaseMs} * interval '1 millisecond'
-    WHERE p.id IN (
-      SELECT c.id FROM webhook_pushes c
-      WHERE c.status = 'pending' AND c.next_attempt_at IS NOT NULL AND c.next_attempt_at <= now()
-        AND (c.claimed_until IS NULL OR c.claimed_until < now())
-        AND c.account_id <> ALL(${sql.param(input.busyAccountIds)}::bigint[])
-        AND NOT EXISTS (
-          SELECT 1 FROM webhook_pushes e
-          WHERE e.account_id = c.account_id AND e.lane = c.lane AND e.status = 'pending' AND e.id < c.id)
-      ORDER BY c.next_attempt_at, c.id
-      LIMIT ${input.limit}
-      FOR UPDATE SKIP LOCKED)
-    RETURNING p.id, p.account_id AS "accountId", p.lane, p.openid, p.kind, p.msg_id AS "msgId", p.create_time AS "createTime",
-              p.content, p.attempts`);
-  return result.rows;
-}
-
 export type PushTarget = {
   accountId: number;
   appid: string;
@@ -56,14 +32,68 @@ export type PushTarget = {
   mode: WebhookMode;
 };
 
-export async function findPushTargets(db: Executor, accountIds: number[]): Promise<Map<number, PushTarget>> {
-  if (accountIds.length === 0) return new Map();
-  const result = await db.execute<PushTarget>(sql`
-    SELECT c.account_id AS "accountId", a.appid, a.original_id AS "originalId", c.url, c.token,
-           c.encoding_aes_key AS "encodingAesKey", c.mode
-    FROM webhook_configs c JOIN accounts a ON a.id = c.account_id
-    WHERE c.account_id = ANY(${sql.param(accountIds)}::bigint[])`);
-  return new Map(result.rows.map((row) => [row.accountId, row]));
+const CLAIM_PUSHES = `
+  WITH in_flight AS (
+    SELECT * FROM unnest($5::bigint[], $6::int[]) AS f(account_id, pushes)
+  ), candidates AS (
+    -- The oldest due pushes, walked in the due index's order and cut at $2 before anything is probed per row: the
+    -- lane check below costs an index probe each, and there may be a due push for every follower.
+    SELECT c.id, c.account_id, c.lane, c.next_attempt_at FROM webhook_pushes c
+    WHERE c.status = 'pending' AND c.next_attempt_at IS NOT NULL AND c.next_attempt_at <= now()
+      AND (c.claimed_until IS NULL OR c.claimed_until < now())
+      AND NOT EXISTS (SELECT 1 FROM in_flight f WHERE f.account_id = c.account_id AND f.pushes >= $4)
+    ORDER BY c.next_attempt_at, c.id
+    LIMIT $2
+  ), heads AS (
+    -- A due push is its lane's head by construction; two transactions writing the first pushes of one lane at once
+    -- can both make theirs due, so the later one waits here until the earlier is finished.
+    SELECT c.id, c.account_id, c.next_attempt_at FROM candidates c
+    WHERE NOT EXISTS (
+      SELECT 1 FROM webhook_pushes e
+      WHERE e.account_id = c.account_id AND e.lane = c.lane AND e.status = 'pending' AND e.id < c.id)
+  ), within_share AS (
+    SELECT r.id, r.next_attempt_at FROM (
+      SELECT c.id, c.next_attempt_at,
+             row_number() OVER (PARTITION BY c.account_id ORDER BY c.next_attempt_at, c.id) + coalesce(f.pushes, 0) AS slot
+      FROM heads c LEFT JOIN in_flight f ON f.account_id = c.account_id) r
+    WHERE r.slot <= $4
+  ), chosen AS (
+    SELECT p.id FROM webhook_pushes p JOIN within_share w ON w.id = p.id
+    WHERE p.status = 'pending' AND (p.claimed_until IS NULL OR p.claimed_until < now())
+    ORDER BY w.next_attempt_at, p.id
+    LIMIT $1
+    FOR UPDATE OF p SKIP LOCKED
+  ), claimed AS (
+    UPDATE webhook_pushes p SET claimed_until = now() + $3 * interval '1 millisecond'
+    FROM chosen WHERE p.id = chosen.id
+    RETURNING p.id, p.account_id, p.lane, p.openid, p.kind, p.msg_id, p.create_time, p.content, p.attempts
+  )
+  SELECT k.id, k.account_id AS "accountId", k.lane, k.openid, k.kind, k.msg_id AS "msgId", k.create_time AS "createTime",
+         k.content, k.attempts, c.url, c.token, c.encoding_aes_key AS "encodingAesKey", c.mode, a.appid, a.original_id AS "originalId"
+  FROM claimed k LEFT JOIN webhook_configs c ON c.account_id = k.account_id LEFT JOIN accounts a ON a.id = k.account_id
+  ORDER BY k.id`;
+
+/**
+ * Claims up to `limit` pushes that may go now, each the oldest pending push of its lane, for `leaseMs`, with the
+ * server each goes to (null when its account no longer has one): one statement. Another relay takes a push over
+ * only once its lease has passed (its relay died mid-push), so a push is normally sent by one relay at a time and,
+ * after a crash, again with the same MsgId and CreateTime. No account gets more than `perAccount` pushes in flight,
+ * counting the ones `inFlight` says this relay already has, so one slow receiver cannot take every slot; the first
+ * `scanLimit` due pushes are considered, so an account at its share does not hide the ones behind it for long.
+ */
+export async function claimDuePushes(
+  pool: GroupStatementRunner,
+  input: { limit: number; scanLimit: number; leaseMs: number; perAccount: number; inFlight: ReadonlyMap<number, number> },
+): Promise<Array<{ push: ClaimedPush; target: PushTarget | null }>> {
+  const result = await pool.query<ClaimedPush & Partial<Omit<PushTarget, 'accountId'>>>({
+    name: 'webhook_claim_pushes',
+    text: CLAIM_PUSHES,
+    values: [input.limit, input.scanLimit, input.leaseMs, input.perAccount, [...input.inFlight.keys()], [...input.inFlight.values()]],
+  });
+  return result.rows.map(({ url, token, encodingAesKey, mode, appid, originalId, ...push }) => ({
+    push,
+    target: url ? { accountId: push.accountId, url, token: token!, encodingAesKey: encodingAesKey!, mode: mode!, appid: appid!, originalId: originalId! } : null,
+  }));
 }
 
 export interface AttemptRecord {
@@ -75,43 +105,79 @@ export interface AttemptRecord {
   succeeded: boolean;
 }
 
+/** An attempt to record: what happened, where the push goes next, and the passive reply to keep, if any. */
+export interface AttemptWrite {
+  push: { id: number; accountId: number };
+  attempt: AttemptRecord;
+  outcome: { status: 'delivered' | 'failed' } | { status: 'pending'; retryDelayMs: number };
+  reply?: { inReplyToMsgId: string | null; message: Record<string, unknown>; at: Date };
+}
+
+const RECORD_ATTEMPTS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::int[], $8::text[],
+                         $9::text[], $10::boolean[], $11::text[], $12::text[], $13::timestamptz[])
+      AS i(id, account_id, status, retry_delay_ms, attempted_at, status_code, latency_ms, error, response_first_bytes, succeeded,
+           reply, in_reply_to_msg_id, replied_at)
+  ), moved AS (
+    UPDATE webhook_pushes p
+    SET status = i.status::webhook_push_status, attempts = p.attempts + 1, claimed_until = NULL, last_error = i.error,
+        -- On PostgreSQL's clock, as the claim that compares it.
+        next_attempt_at = CASE WHEN i.status = 'pending' THEN now() + i.retry_delay_ms * interval '1 millisecond' END,
+        finished_at = CASE WHEN i.status <> 'pending' THEN i.attempted_at END
+    FROM input i
+    WHERE p.id = i.id AND p.account_id = i.account_id AND p.status = 'pending'
+    RETURNING p.id, p.account_id, p.lane, p.openid, i.status
+  ), attempt AS (
+    INSERT INTO webhook_attempts (push_id, account_id, attempted_at, status_code, latency_ms, error, response_first_bytes, succeeded)
+    SELECT i.id, i.account_id, i.attempted_at, i.status_code, i.latency_ms, i.error, i.response_first_bytes, i.succeeded
+    FROM input i JOIN moved m ON m.id = i.id
+  ), reply AS (
+    INSERT INTO webhook_replies (account_id, openid, push_id, in_reply_to_msg_id, message, created_at)
+    SELECT m.account_id, m.openid, m.id, i.in_reply_to_msg_id, i.reply::jsonb, i.replied_at
+    FROM input i JOIN moved m ON m.id = i.id
+    WHERE i.reply IS NOT NULL AND m.openid IS NOT NULL
+    ON CONFLICT (push_id) DO NOTHING
+  ), next_in_lane AS (
+    -- A finished push lets its lane's next one go. Only a lane's head is ever claimed, so no two rows here share a lane.
+    UPDATE webhook_pushes n SET next_attempt_at = now()
+    FROM (
+      SELECT (SELECT q.id FROM webhook_pushes q
+              WHERE q.account_id = m.account_id AND q.lane = m.lane AND q.status = 'pending' AND q.id > m.id
+              ORDER BY q.id LIMIT 1) AS id
+      FROM moved m WHERE m.status <> 'pending') following
+    WHERE n.id = following.id AND n.next_attempt_at IS NULL
+  )
+  SELECT i.id, m.id IS NOT NULL AS moved FROM input i LEFT JOIN moved m ON m.id = i.id`;
+
 /**
- * Records an attempt and moves the push on, in one statement: delivered or given up (then the lane's next push may
- * go), or back to pending with its next attempt `retryDelayMs` from now. Only a push still pending is changed; returns false
- * when it was not (another relay finished it after this one's lease ran out).
+ * Records attempts and moves their pushes on, all in one statement (the relay group-commits them): delivered or
+ * given up (then the lane's next push may go), or back to pending with its next attempt `retryDelayMs` from now;
+ * a passive reply is stored with its push. Only a push still pending is changed; its result is false when it was
+ * not (another relay finished it after this one's lease ran out), and then nothing of it is written.
  */
-export async function recordAttempt(
-  db: Executor,
-  push: { id: number; accountId: number },
-  attempt: AttemptRecord,
-  outcome: { status: 'delivered' | 'failed' } | { status: 'pending'; retryDelayMs: number },
-): Promise<boolean> {
-  const finished = outcome.status !== 'pending';
-  const result = await db.execute<{ lane: string }>(sql`
-    WITH moved AS (
-      UPDATE webhook_pushes
-      SET status = ${outcome.status}::webhook_push_status, attempts = attempts + 1, claimed_until = NULL,
-          last_error = ${attempt.error},
-          -- On PostgreSQL's clock, as the claim that compares it.
-          next_attempt_at = CASE WHEN ${outcome.status === 'pending'} THEN now() + ${outcome.status === 'pending' ? outcome.retryDelayMs : 0} * interval '1 millisecond' END,
-          finished_at = ${finished ? attempt.attemptedAt.toISOString() : null}::timestamptz
-      WHERE id = ${push.id} AND account_id = ${push.accountId} AND status = 'pending'
-      RETURNING id, account_id, lane
-    ), attempt AS (
-      INSERT INTO webhook_attempts (push_id, account_id, attempted_at, status_code, latency_ms, error, response_first_bytes, succeeded)
-      SELECT id, account_id, ${attempt.attemptedAt.toISOString()}, ${attempt.statusCode}, ${attempt.latencyMs}, ${attempt.error},
-             ${attempt.responseFirstBytes}, ${attempt.succeeded}
-      FROM moved
-    ), next_in_lane AS (
-      UPDATE webhook_pushes n SET next_attempt_at = now()
-      WHERE ${finished} AND n.id = (
-        SELECT q.id FROM webhook_pushes q, moved m
-        WHERE q.account_id = m.account_id AND q.lane = m.lane AND q.status = 'pending' AND q.id > m.id
-        ORDER BY q.id LIMIT 1)
-        AND n.next_attempt_at IS NULL
-    )
-    SELECT lane FROM moved`);
-  return result.rows.length > 0;
+export async function recordAttempts(pool: GroupStatementRunner, writes: AttemptWrite[]): Promise<boolean[]> {
+  const result = await pool.query<{ id: number; moved: boolean }>({
+    name: 'webhook_record_attempts',
+    text: RECORD_ATTEMPTS,
+    values: [
+      writes.map((w) => w.push.id),
+      writes.map((w) => w.push.accountId),
+      writes.map((w) => w.outcome.status),
+      writes.map((w) => (w.outcome.status === 'pending' ? w.outcome.retryDelayMs : 0)),
+      writes.map((w) => w.attempt.attemptedAt.toISOString()),
+      writes.map((w) => w.attempt.statusCode),
+      writes.map((w) => w.attempt.latencyMs),
+      writes.map((w) => w.attempt.error),
+      writes.map((w) => w.attempt.responseFirstBytes),
+      writes.map((w) => w.attempt.succeeded),
+      writes.map((w) => (w.reply ? JSON.stringify(w.reply.message) : null)),
+      writes.map((w) => w.reply?.inReplyToMsgId ?? null),
+      writes.map((w) => w.reply?.at.toISOString() ?? null),
+    ],
+  });
+  const moved = new Map(result.rows.map((row) => [row.id, row.moved]));
+  return writes.map((w) => moved.get(w.push.id) ?? false);
 }
 
 /**
@@ -129,32 +195,6 @@ export async function releaseStrandedPushes(db: Executor, limit = 1000): Promise
           WHERE e.account_id = c.account_id AND e.lane = c.lane AND e.status = 'pending' AND e.id < c.id)
       LIMIT ${limit})`);
   return result.rowCount ?? 0;
-}
-
-/** Pushes of an account that no longer has a server: given up, with the reason, so their lanes do not wait forever. */
-export async function abandonPushesWithoutServer(db: Executor, pushIds: number[], at: Date): Promise<void> {
-  if (pushIds.length === 0) return;
-  await db.execute(sql`
-    UPDATE webhook_pushes SET status = 'failed', claimed_until = NULL, finished_at = ${at.toISOString()},
-           last_error = 'the account has no developer server any more'
-    WHERE id = ANY(${sql.param(pushIds)}::bigint[]) AND status = 'pending'`);
-}
-
-export async function insertReply(
-  db: Executor,
-  reply: { accountId: number; openid: string; pushId: number; inReplyToMsgId: string | null; message: Record<string, unknown>; at: Date },
-): Promise<void> {
-  await db.execute(sql`
-    INSERT INTO webhook_replies (account_id, openid, push_id, in_reply_to_msg_id, message, created_at)
-    VALUES (${reply.accountId}, ${reply.openid}, ${reply.pushId}, ${reply.inReplyToMsgId}, ${JSON.stringify(reply.message)}::jsonb, ${reply.at.toISOString()})
-    ON CONFLICT (push_id) DO NOTHING`);
-}
-
-
-/** Gives a claimed push back untried, for another round (the relay claimed more than an account's share). */
-export async function releaseClaims(db: Executor, pushIds: number[]): Promise<void> {
-  if (pushIds.length === 0) return;
-  await db.execute(sql`UPDATE webhook_pushes SET claimed_until = NULL WHERE id = ANY(${sql.param(pushIds)}::bigint[]) AND status = 'pending'`);
 }
 
 /**

@@ -6,18 +6,8 @@ import { unavailableDependency } from '../../outages.js';
 import type { OutboundHttp } from './outbound-http.js';
 import { readPassiveReply } from './passive-reply.js';
 import { buildPushRequest, type PushContent } from './push-render.js';
-import {
-  abandonPushesWithoutServer,
-  claimDuePushes,
-  findPushTargets,
-  insertReply,
-  recordAttempt,
-  releaseClaims,
-  releaseStrandedPushes,
-  type AttemptRecord,
-  type ClaimedPush,
-  type PushTarget,
-} from './pushes.repo.js';
+import { createBatcher, isRejectedStatement, type BatcherOptions, type GroupStatementRunner } from '../../db/group-commit.js';
+import { claimDuePushes, recordAttempts, releaseStrandedPushes, type AttemptRecord, type AttemptWrite, type ClaimedPush, type PushTarget } from './pushes.repo.js';
 
 /** WeChat's policy: a push that fails (no answer within the deadline, or not HTTP 200) is tried 3 times, then dropped. */
 export const PUSH_MAX_ATTEMPTS = 3;
@@ -64,11 +54,16 @@ function randomNonce(): string {
 
 /**
  * Pushes what the outbox holds to developers' servers: each claimed push is rendered, signed (and encrypted in
- * compatible and safe mode), POSTed, and its attempt recorded with the push's new state in one statement. A valid
- * passive reply is stored for the follower's inbox in the same transaction.
+ * compatible and safe mode), POSTed, and its attempt recorded with the push's new state, and a valid passive reply
+ * for the follower's inbox, in one statement. Claims and records are one statement each for many pushes: what a
+ * push costs PostgreSQL, not the HTTP call, is what limits a relay on a small machine.
  */
 export function createWebhookRelay(deps: {
   db: Database;
+  /** Claims and attempt records run as prepared statements on the pool. */
+  pool: GroupStatementRunner;
+  /** Group commit of attempt records. */
+  recordGrouping: BatcherOptions;
   clock: Clock;
   http: OutboundHttp;
   logger: Pick<Logger, 'warn' | 'debug' | 'error'>;
@@ -81,11 +76,12 @@ export function createWebhookRelay(deps: {
   const { db, clock } = deps;
   const inFlightByAccount = new Map<number, number>();
   let inFlight = 0;
+  const records = createBatcher<AttemptWrite, boolean>({ writeGroup: (writes) => recordAttempts(deps.pool, writes), canSplit: isRejectedStatement }, deps.recordGrouping);
 
   async function attempt(push: ClaimedPush, target: PushTarget): Promise<void> {
     const attemptedAt = clock.now();
     let record: AttemptRecord;
-    let reply: Parameters<typeof insertReply>[1] | undefined;
+    let reply: AttemptWrite['reply'];
     try {
       const request = buildPushRequest({
         header: { toUserName: target.originalId, fromUserName: push.openid ?? push.lane, createTime: push.createTime },
@@ -115,9 +111,6 @@ export function createWebhookRelay(deps: {
           if (!read.ok) record.error = `passive reply refused: ${read.reason}`;
           else if (read.reply.kind === 'reply') {
             reply = {
-              accountId: push.accountId,
-              openid: push.openid,
-              pushId: push.id,
               inReplyToMsgId: push.kind === 'message' ? push.msgId : null,
               message: read.reply.message as unknown as Record<string, unknown>,
               at: clock.now(),
@@ -151,21 +144,22 @@ export function createWebhookRelay(deps: {
     await finish(push, record, outcome, reply);
   }
 
-  async function finish(
-    push: ClaimedPush,
-    record: AttemptRecord,
-    outcome: Parameters<typeof recordAttempt>[3],
-    reply?: Parameters<typeof insertReply>[1],
-  ): Promise<void> {
-    await db.transaction(async (tx) => {
-      const moved = await recordAttempt(tx, push, record, outcome);
-      if (moved && reply) await insertReply(tx, reply);
-    });
+  async function finish(push: ClaimedPush, attempt: AttemptRecord, outcome: AttemptWrite['outcome'], reply?: AttemptWrite['reply']): Promise<void> {
+    await records.submit({ push, attempt, outcome, reply });
   }
 
-  async function run(push: ClaimedPush, target: PushTarget): Promise<void> {
+  async function run(push: ClaimedPush, target: PushTarget | null): Promise<void> {
     try {
-      await attempt(push, target);
+      if (target) await attempt(push, target);
+      else {
+        // Its account's server was removed after the push was written: given up with the reason (the lane goes on).
+        const attemptedAt = clock.now();
+        await finish(
+          push,
+          { attemptedAt, statusCode: null, latencyMs: 0, error: 'the account has no developer server any more', responseFirstBytes: null, succeeded: false },
+          { status: 'failed' },
+        );
+      }
     } catch (error) {
       // PostgreSQL went away while recording: the claim lapses and the push is tried again (same MsgId). The outage
       // itself is logged once by the connection watcher, so this is a debug line then.
@@ -186,30 +180,19 @@ export function createWebhookRelay(deps: {
     async claimAndStart(onSettled: () => void): Promise<number> {
       const free = deps.concurrency - inFlight;
       if (free <= 0) return 0;
-      const busyAccountIds = [...inFlightByAccount].filter(([, n]) => n >= deps.perAccountConcurrency).map(([id]) => id);
-      const pushes = await claimDuePushes(db, { limit: free, leaseMs: deps.leaseMs, busyAccountIds });
-      const started: ClaimedPush[] = [];
-      const released: ClaimedPush[] = [];
-      const planned = new Map(inFlightByAccount);
-      for (const push of pushes) {
-        const current = planned.get(push.accountId) ?? 0;
-        // One claim may hold several pushes of one account; past its share, they wait for the next round.
-        if (current >= deps.perAccountConcurrency) released.push(push);
-        else {
-          planned.set(push.accountId, current + 1);
-          started.push(push);
-        }
-      }
-      // Should any of this fail (PostgreSQL gone), the claims simply lapse and the pushes are taken again later.
-      await releaseClaims(db, released.map((push) => push.id));
-      const targets = await findPushTargets(db, [...new Set(started.map((push) => push.accountId))]);
-      const orphans = started.filter((push) => !targets.has(push.accountId));
-      await abandonPushesWithoutServer(db, orphans.map((push) => push.id), clock.now());
-      for (const push of started) inFlightByAccount.set(push.accountId, (inFlightByAccount.get(push.accountId) ?? 0) + 1);
-      inFlight += started.length;
-      for (const push of started) {
-        const target = targets.get(push.accountId);
-        void (target ? run(push, target) : Promise.resolve()).finally(() => {
+      // Should the claim fail after committing (the connection lost), its claims simply lapse and the pushes are
+      // taken again later.
+      const claimed = await claimDuePushes(deps.pool, {
+        limit: free,
+        scanLimit: Math.min(free * 4, 1_000),
+        leaseMs: deps.leaseMs,
+        perAccount: deps.perAccountConcurrency,
+        inFlight: inFlightByAccount,
+      });
+      for (const { push } of claimed) inFlightByAccount.set(push.accountId, (inFlightByAccount.get(push.accountId) ?? 0) + 1);
+      inFlight += claimed.length;
+      for (const { push, target } of claimed) {
+        void run(push, target).finally(() => {
           inFlight -= 1;
           const left = (inFlightByAccount.get(push.accountId) ?? 1) - 1;
           if (left <= 0) inFlightByAccount.delete(push.accountId);
@@ -217,8 +200,11 @@ export function createWebhookRelay(deps: {
           onSettled();
         });
       }
-      return started.length;
+      return claimed.length;
     },
+
+    /** Writes the attempt records still waiting for their group (the pushes in flight are waited for by the caller). */
+    closeRecords: () => records.close(),
 
     /** Lanes stranded by a completion that raced a new push of the same follower; see releaseStrandedPushes. */
     releaseStranded: () => releaseStrandedPushes(db),

@@ -4,9 +4,18 @@ import { unavailableDependency } from '../../outages.js';
 import { trimDeliveryLog } from './pushes.repo.js';
 import { createWebhookRelay } from './relay.service.js';
 
-/** Pushes in flight per worker process, and at most this many for one account (so one slow server cannot take all). */
-const RELAY_CONCURRENCY = 64;
-const RELAY_PER_ACCOUNT_CONCURRENCY = 16;
+/**
+ * Pushes in progress (claimed until their attempt is recorded) per worker process, and at most this many for one
+ * account, so one slow server cannot take every slot. About a third of a push's time is the HTTP call; the rest is
+ * claiming and recording it in PostgreSQL, so a receiver sees roughly a third of these requests at once.
+ */
+export const RELAY_CONCURRENCY = 128;
+export const RELAY_PER_ACCOUNT_CONCURRENCY = 32;
+/**
+ * Attempt records finishing together are written by one statement; two groups may be in flight, so a group fills
+ * while the previous one commits (no linger: an idle relay records a lone push at once).
+ */
+const RECORD_GROUPING = { maxRows: RELAY_CONCURRENCY, maxConcurrentGroups: 2, lingerMs: 0 };
 /** A claim outlives the longest push (the HTTP deadline) by this much before another relay may take the push over. */
 const LEASE_MARGIN_MS = 10_000;
 /**
@@ -32,6 +41,8 @@ export function startWebhookRelay(deps: Deps): RunningRelay {
   const { config, logger } = deps;
   const relay = createWebhookRelay({
     db: deps.database.db,
+    pool: deps.database.pool,
+    recordGrouping: RECORD_GROUPING,
     clock: deps.clock,
     http: deps.outboundHttp,
     logger,
@@ -112,6 +123,7 @@ export function startWebhookRelay(deps: Deps): RunningRelay {
       await listener?.end().catch(() => {});
       const deadline = Date.now() + graceMs;
       while (relay.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await relay.closeRecords();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatcherClosedError, createBatcher, type GroupWriter } from '../../src/modules/events/events.batcher.js';
+import { BatcherClosedError, createBatcher, type GroupWriter } from '../../src/db/group-commit.js';
 
 /** A writer that records each group it is given and answers when the test says so. */
 function recordingWriter(options: { failWhen?: (items: number[]) => boolean; splittable?: boolean } = {}) {
@@ -32,7 +32,7 @@ function recordingWriter(options: { failWhen?: (items: number[]) => boolean; spl
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('group commit (events batcher)', () => {
+describe('group commit', () => {
   it('writes the requests of one event-loop turn as one group and answers each with its own result', async () => {
     const { writer, groups, settle } = recordingWriter();
     const batcher = createBatcher(writer, { maxRows: 100, maxConcurrentGroups: 1, lingerMs: 0 });

@@ -1,3 +1,8 @@
+import pg from 'pg';
+
+/** Where group writes run: the pool (each statement its own transaction) or one checked-out client. */
+export type GroupStatementRunner = Pick<pg.Pool, 'query'>;
+
 /**
  * Group commit. Requests that arrive together are written by one statement (one round trip, one plan, one commit
  * for the whole group) instead of one each: PostgreSQL then spends its time on rows rather than on statements and
@@ -139,4 +144,16 @@ export function createBatcher<Item, Result>(writer: GroupWriter<Item, Result>, o
     pending: () => ({ queued: queue.length, groupsInFlight }),
     written: () => ({ ...totals }),
   };
+}
+
+/**
+ * Whether a failed statement certainly wrote nothing: PostgreSQL answered with an error (so the statement, its own
+ * transaction, was rolled back) and the connection is not what failed. A socket that died mid-statement leaves the
+ * outcome unknown.
+ */
+export function isRejectedStatement(error: unknown): boolean {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 10; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof pg.DatabaseError) return !(current.code ?? '').startsWith('08');
+  }
+  return false;
 }
