@@ -1,13 +1,12 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
 import pg from 'pg';
 import { CLIENT_AUDIENCE, clientSigningKey } from '../src/plugins/client-auth.js';
-import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
+import { createBenchEnvironment, forkBenchApi, log, numberArg, printResult } from './lib.js';
 
 /**
  * bench:client: requests per second of the follower side through the real HTTP stack (the API in its own process,
@@ -32,30 +31,8 @@ const userCount = 5_000;
 type WorkloadName = 'followUnfollow' | 'messages' | 'engagements';
 
 const env = await createBenchEnvironment('client');
-const serverScript = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const c = env.config;
-  const child = fork(serverScript, ['app'], {
-    execArgv: [...process.execArgv, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])],
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: c.databaseUrl,
-      DATABASE_POOL_MAX: String(c.databasePoolMax),
-      REDIS_URL: c.redisUrl,
-      REDIS_PREFIX: c.redisPrefix,
-      JWT_SECRET: c.jwtSecret,
-      // The rate limits stay in the request path (their cost is measured) but must not refuse the load itself.
-      CLIENT_RATE_LIMIT_PER_MINUTE: '1000000000',
-      CLIENT_IP_RATE_LIMIT_PER_MINUTE: '1000000000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const [message] = (await once(child, 'message')) as [{ port: number }];
-  return { child, url: `http://127.0.0.1:${message.port}` };
-}
+const startServer = () => forkBenchApi(env.config, [...process.execArgv, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])]);
 
 /** Stops the API and returns how its event writes were grouped (statements and rows per kind). */
 async function stop(child: ChildProcess): Promise<Record<string, { groups: number; rows: number }> | undefined> {

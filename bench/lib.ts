@@ -1,4 +1,7 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config.js';
@@ -88,4 +91,30 @@ export function log(message: string): void {
 export function printResult(result: { bench: string; value: number; baseline: number; ratio: number; unit: string; [extra: string]: unknown }): void {
   const round = (n: number) => Math.round(n * 1000) / 1000;
   console.log(JSON.stringify({ ...result, value: round(result.value), baseline: round(result.baseline), ratio: round(result.ratio) }));
+}
+
+/**
+ * The API in its own process (bench/http-server.ts) over the bench's database and Redis prefix; resolves with its
+ * URL once it listens. The client rate limits stay in the request path (their cost is measured) but must not refuse
+ * the load itself.
+ */
+export async function forkBenchApi(config: Config, execArgv: string[] = process.execArgv): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(fileURLToPath(new URL('./http-server.ts', import.meta.url)), ['app'], {
+    execArgv,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: config.databaseUrl,
+      DATABASE_POOL_MAX: String(config.databasePoolMax),
+      REDIS_URL: config.redisUrl,
+      REDIS_PREFIX: config.redisPrefix,
+      JWT_SECRET: config.jwtSecret,
+      CLIENT_RATE_LIMIT_PER_MINUTE: '1000000000',
+      CLIENT_IP_RATE_LIMIT_PER_MINUTE: '1000000000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [message] = (await once(child, 'message')) as [{ port: number }];
+  return { child, url: `http://127.0.0.1:${message.port}` };
 }

@@ -1,10 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createDecipheriv, createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
@@ -14,7 +13,7 @@ import { RELAY_CONCURRENCY, RELAY_PER_ACCOUNT_CONCURRENCY } from '../src/modules
 import { CLIENT_AUDIENCE, clientSigningKey } from '../src/plugins/client-auth.js';
 import { childEnv, startEntryPoint, type RunningProcess } from '../test/helpers/processes.js';
 import { waitFor } from '../test/helpers/worker.js';
-import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
+import { createBenchEnvironment, forkBenchApi, log, numberArg, printResult } from './lib.js';
 
 /**
  * bench:webhook: the webhook relay (the worker's push of messages to a developer's server) against a receiver on
@@ -185,29 +184,8 @@ function cpuMeter(pids: { worker: number; api: number }) {
 
 const env = await createBenchEnvironment('webhook');
 const db = env.deps.database.db;
-const serverScript = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 
-async function startApi(): Promise<{ child: ChildProcess; url: string }> {
-  const c = env.config;
-  const child = fork(serverScript, ['app'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: c.databaseUrl,
-      DATABASE_POOL_MAX: String(c.databasePoolMax),
-      REDIS_URL: c.redisUrl,
-      REDIS_PREFIX: c.redisPrefix,
-      JWT_SECRET: c.jwtSecret,
-      // The rate limits stay in the request path but must not refuse the load itself.
-      CLIENT_RATE_LIMIT_PER_MINUTE: '1000000000',
-      CLIENT_IP_RATE_LIMIT_PER_MINUTE: '1000000000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const [message] = (await once(child, 'message')) as [{ port: number }];
-  return { child, url: `http://127.0.0.1:${message.port}` };
-}
+const startApi = () => forkBenchApi(env.config);
 
 async function stopProcess(child: ChildProcess) {
   if (child.exitCode !== null || child.signalCode !== null) return;
