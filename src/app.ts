@@ -13,6 +13,7 @@ import { installValidation } from './plugins/validation.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { broadcastsRoutes } from './modules/broadcasts/broadcasts.routes.js';
+import { statsRoutes } from './modules/stats/stats.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { inboxRoutes } from './modules/broadcasts/inbox.routes.js';
 import { clientRoutes } from './modules/client/client.routes.js';
@@ -110,6 +111,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   }
   await app.register(broadcastsRoutes, { broadcasts: services.broadcasts, accounts: services.accounts });
   await app.register(webhooksRoutes, { webhooks: services.webhooks });
+  await app.register(statsRoutes, { stats: services.stats });
 
   return app;
 }

@@ -17,6 +17,7 @@ import { createBroadcastJobs, type BroadcastJobs } from './modules/broadcasts/br
 import { createBroadcastsService, type BroadcastsService } from './modules/broadcasts/broadcasts.service.js';
 import { createFanout, type Fanout } from './modules/broadcasts/fanout.service.js';
 import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbound-http.js';
+import { createStatsService, type StatsService } from './modules/stats/stats.service.js';
 import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createProducers, type Producers } from './queues/queues.js';
 import { createRedis, watchConnection } from './redis.js';
@@ -50,7 +51,7 @@ export interface Deps {
     /** The fan-out steps; run by the worker's consumers (and by tests directly). */
     fanout: Fanout;
     webhooks: WebhooksService;
-    /** Passive replies, as the follower reads them. */
+    stats: StatsService;
   };
   close(): Promise<void>;
 }
@@ -125,6 +126,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       logger,
     }),
     webhooks: createWebhooksService({ db, clock, http: outboundHttp }),
+    stats: createStatsService({ db, clock, timeZone: config.quotaTimeZone }),
   };
 
   return {

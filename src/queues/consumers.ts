@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
 import { startBroadcastConsumers } from '../modules/broadcasts/broadcasts.worker.js';
+import { startStatsFolder, type RunningFolder } from '../modules/stats/stats.folder.js';
 import { startWebhookRelay } from '../modules/webhooks/webhooks.worker.js';
 import { createRedis, watchConnection } from '../redis.js';
 import { validatePayload } from './payloads.js';
@@ -14,6 +15,8 @@ export interface Consumers {
   workers: Worker[];
   /** Resumes every unfinished broadcast now; idempotent, so it is safe to call whenever a connection comes back. */
   sweep(): Promise<void>;
+  /** The statistics folder: catchUp() folds what is visible now (tests wait on it). */
+  statsFolder: RunningFolder;
   /** Waits for the jobs in progress to finish, then closes the consumers' Redis connections. */
   close(): Promise<void>;
 }
@@ -59,13 +62,16 @@ export async function startConsumers(deps: Deps): Promise<Consumers> {
   );
   // Messages and events to developers' servers: a relay over the webhook outbox in PostgreSQL, not a BullMQ queue.
   const relay = startWebhookRelay(deps);
+  // Statistics: new events folded into the rollups about once a second.
+  const statsFolder = startStatsFolder(deps);
   // Whatever the previous worker left behind resumes now, not one interval later.
   void sweep().catch((error) => logger.warn({ err: error }, 'start-up sweep failed'));
   return {
     workers,
     sweep,
+    statsFolder,
     async close() {
-      await Promise.all([broadcasts.close(), maintenance.close(), relay.close()]);
+      await Promise.all([broadcasts.close(), maintenance.close(), relay.close(), statsFolder.close()]);
       await maintenanceConnection.quit().catch(() => maintenanceConnection.disconnect());
     },
   };

@@ -38,9 +38,9 @@ function track(child: ChildProcess): RunningProcess {
   return { child, output: () => output, exited };
 }
 
-/** Starts one of the service's entry points (src/server.ts, src/worker.ts, src/main.ts) as a real process. */
-export function startEntryPoint(entry: string, env: NodeJS.ProcessEnv): RunningProcess {
-  return track(spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+/** Starts one of the service's entry points (src/server.ts, src/worker.ts, src/main.ts, src/cli/*) as a real process. */
+export function startEntryPoint(entry: string, env: NodeJS.ProcessEnv, args: string[] = []): RunningProcess {
+  return track(spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** Runs a package.json script as a user would (`npm run start`), so the PID a user would signal is npm's own. */

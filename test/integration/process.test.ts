@@ -93,8 +93,8 @@ describe.concurrent('a process that cannot reach a dependency at start-up', () =
     expectOneCleanLine(worker.output(), { mentions: new RegExp(`PostgreSQL at postgres://postgres:\\*+@127\\.0\\.0\\.1:${port}/oa is unreachable`), secret: 'pg-secret-2' });
   }, 90_000);
 
-  // npm start, npm run db:migrate and npm run seed all migrate first.
-  it.each(['src/main.ts', 'src/cli/migrate.ts', 'src/cli/seed.ts'])('%s with PostgreSQL unreachable prints one line, without the password, and exits non-zero', async (entryPoint) => {
+  // npm start, npm run db:migrate, seed and stats:rebuild all migrate first.
+  it.each(['src/main.ts', 'src/cli/migrate.ts', 'src/cli/seed.ts', 'src/cli/stats-rebuild.ts'])('%s with PostgreSQL unreachable prints one line, without the password, and exits non-zero', async (entryPoint) => {
     const port = await freePort();
     const start = startEntryPoint(entryPoint, childEnv(ctx, { DATABASE_URL: `postgres://postgres:pg-secret-3@127.0.0.1:${port}/oa` }));
     const { code } = await exitedWithin(start, 60_000);

@@ -6,3 +6,4 @@ export * from './events.js';
 export * from './broadcasts.js';
 export * from './outbox.js';
 export * from './webhooks.js';
+export * from './stats.js';

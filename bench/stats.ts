@@ -1,0 +1,94 @@
+import { sql } from 'drizzle-orm';
+import { buildApp } from '../src/app.js';
+import { seedAccount } from '../src/db/seed/seed-account.js';
+import { foldNext, STATS_SOURCES } from '../src/modules/stats/fold.repo.js';
+import { FOLD_BATCH_SIZE } from '../src/modules/stats/stats.folder.js';
+import { todayIn } from '../src/modules/stats/stats.service.js';
+import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
+
+/**
+ * bench:stats: the statistics routes over a year, on an account seeded with --followers (1,000,000) and --days (365)
+ * of history: p50 and p99 of each route (through app.inject: validation, access check, SQL, serialization) over
+ * --requests (200) calls, against `SELECT 1` through the same pool in the same run. One JSON line per route
+ * (value = p99 ms, baseline = SELECT 1 p99 ms); aim p99 ≤ 10 ms. First, stats-fold: seconds to fold the seeded
+ * history into the rollups (what `stats:rebuild` does; also per million events), against one plain GROUP BY over
+ * the same events per day (a recount that keeps nothing), in the same run.
+ */
+const followerCount = numberArg('followers', 1_000_000);
+const days = numberArg('days', 365);
+const requests = numberArg('requests', 200);
+
+const env = await createBenchEnvironment('stats');
+const db = env.deps.database.db;
+const app = await buildApp(env.deps);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+async function timed(call: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 10; i++) await call(); // warm plans and caches
+  const durations: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    const started = performance.now();
+    await call();
+    durations.push(performance.now() - started);
+  }
+  durations.sort((a, b) => a - b);
+  return { p50: Math.round(percentile(durations, 0.5) * 100) / 100, p99: Math.round(percentile(durations, 0.99) * 100) / 100 };
+}
+
+try {
+  const seedStarted = performance.now();
+  const seeded = await seedAccount(env.deps, { followers: followerCount, days, churnRate: 0.12, chunkSize: 50_000, concurrency: 2, messageSenderRate: 0.03 });
+  log(`seeded ${followerCount} followers over ${days} days in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+
+  const foldStarted = performance.now();
+  let folded = 0;
+  for (const source of STATS_SOURCES) {
+    for (;;) {
+      const outcome = await foldNext(db, source, { timezone: env.config.quotaTimeZone, batchSize: FOLD_BATCH_SIZE });
+      if (!outcome) continue;
+      folded += outcome.folded;
+      if (!outcome.more && outcome.blockedBelow === null) break;
+    }
+  }
+  const foldSeconds = (performance.now() - foldStarted) / 1000;
+  log(`folded ${folded} events in ${foldSeconds.toFixed(1)} s`);
+  const recountStarted = performance.now();
+  await db.execute(sql`SELECT account_id, (occurred_at AT TIME ZONE ${env.config.quotaTimeZone})::date, scene, kind, count(*) FROM follow_events GROUP BY 1, 2, 3, 4`);
+  await db.execute(sql`
+    SELECT account_id, day, msg_type, count(*), sum(n) FROM (
+      SELECT account_id, (occurred_at AT TIME ZONE ${env.config.quotaTimeZone})::date AS day, msg_type, wechat_user_id, count(*) AS n
+      FROM messages GROUP BY 1, 2, 3, 4) s GROUP BY 1, 2, 3`);
+  const recountSeconds = (performance.now() - recountStarted) / 1000;
+  log(`a plain GROUP BY recount of the same events: ${recountSeconds.toFixed(2)} s`);
+  printResult({
+    bench: 'stats-fold',
+    value: Math.round(foldSeconds * 100) / 100,
+    baseline: Math.round(recountSeconds * 100) / 100,
+    ratio: Math.round((foldSeconds / recountSeconds) * 100) / 100,
+    unit: 's',
+    events: folded,
+    secondsPerMillionEvents: Math.round((foldSeconds / Math.max(folded, 1)) * 1e6 * 10) / 10,
+  });
+
+  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: seeded.ownerEmail, password: seeded.ownerPassword } });
+  const headers = { authorization: `Bearer ${login.json().token}` };
+  const to = todayIn(env.config.quotaTimeZone, new Date());
+  const from = new Date(Date.parse(`${to}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10);
+  const baseline = await timed(() => db.execute(sql`SELECT 1`));
+  log(`SELECT 1: p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);
+  const routes = ['followers', 'activation'].flatMap((route) => ['day', 'week', 'month'].map((granularity) => ({ route, granularity })));
+  for (const { route, granularity } of routes) {
+    const url = `/v1/accounts/${seeded.accountId}/stats/${route}?from=${from}&to=${to}&granularity=${granularity}`;
+    const probe = await app.inject({ method: 'GET', url, headers });
+    if (probe.statusCode !== 200) throw new Error(`${url}: ${probe.statusCode} ${probe.body}`);
+    const result = await timed(() => app.inject({ method: 'GET', url, headers }));
+    log(`${route} by ${granularity} over 366 days: p50 ${result.p50} ms, p99 ${result.p99} ms`);
+    printResult({ bench: `stats-${route}-${granularity}`, value: result.p99, baseline: baseline.p99, ratio: Math.round((result.p99 / baseline.p99) * 10) / 10, unit: 'ms', p50: result.p50, baselineP50: baseline.p50, items: probe.json().items.length, aimP99Ms: 10 });
+  }
+} finally {
+  await app.close();
+  await env.cleanup();
+}

@@ -1,0 +1,42 @@
+CREATE TABLE "stats_cursors" (
+	"source" text PRIMARY KEY NOT NULL,
+	"last_id" bigint DEFAULT 0 NOT NULL,
+	"blocked_below" bigint,
+	"blocked_xmax" bigint,
+	"timezone" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "stats_follow_daily" (
+	"account_id" bigint NOT NULL,
+	"day" date NOT NULL,
+	"scene" text NOT NULL,
+	"new_user" integer DEFAULT 0 NOT NULL,
+	"cancel_user" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "stats_follow_daily_account_id_day_scene_pk" PRIMARY KEY("account_id","day","scene")
+);
+--> statement-breakpoint
+CREATE TABLE "stats_message_senders" (
+	"account_id" bigint NOT NULL,
+	"period" text NOT NULL,
+	"period_start" date NOT NULL,
+	"msg_type" text NOT NULL,
+	"wechat_user_id" bigint NOT NULL,
+	"msg_count" integer NOT NULL,
+	CONSTRAINT "stats_message_senders_account_id_period_period_start_msg_type_wechat_user_id_pk" PRIMARY KEY("account_id","period","period_start","msg_type","wechat_user_id"),
+	CONSTRAINT "stats_message_senders_count" CHECK ("stats_message_senders"."msg_count" > 0),
+	CONSTRAINT "stats_message_senders_period" CHECK ("stats_message_senders"."period" IN ('day', 'week', 'month'))
+);
+--> statement-breakpoint
+CREATE TABLE "stats_messages" (
+	"account_id" bigint NOT NULL,
+	"period" text NOT NULL,
+	"period_start" date NOT NULL,
+	"msg_type" text NOT NULL,
+	"msg_user" integer DEFAULT 0 NOT NULL,
+	"msg_count" integer DEFAULT 0 NOT NULL,
+	"senders_1_to_5" integer DEFAULT 0 NOT NULL,
+	"senders_6_to_10" integer DEFAULT 0 NOT NULL,
+	"senders_over_10" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "stats_messages_account_id_period_period_start_msg_type_pk" PRIMARY KEY("account_id","period","period_start","msg_type"),
+	CONSTRAINT "stats_messages_period" CHECK ("stats_messages"."period" IN ('day', 'week', 'month'))
+);

@@ -1,0 +1,80 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, date, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+
+/**
+ * Statistics rollups: per account and calendar day (in the time zone recorded on the fold cursor, QUOTA_TIMEZONE),
+ * folded from the append-only event tables by the worker (src/modules/stats/stats.folder.ts), never written by the
+ * API: event writers pay nothing for statistics and never wait on a counter row. Every figure here can be recomputed
+ * from the events (`npm run stats:rebuild`).
+ */
+
+/**
+ * How far each event table has been folded: every id up to `last_id` is folded or proven never to commit. Identity
+ * ids are taken before commit, so an id above `last_id` may be missing while a later one is visible: the fold stops
+ * there (`blocked_below`: the visible id above the hole) until the hole fills or is proven dead: `blocked_xmax` is
+ * the xmax of a snapshot taken after the hole was first seen, and once every transaction older than it has ended
+ * (the snapshot xmin passes it), an id still missing belonged to a transaction that rolled back.
+ */
+export const statsCursors = pgTable('stats_cursors', {
+  source: text('source').primaryKey(),
+  lastId: bigint('last_id', { mode: 'number' }).notNull().default(0),
+  blockedBelow: bigint('blocked_below', { mode: 'number' }),
+  blockedXmax: bigint('blocked_xmax', { mode: 'number' }),
+  /** The IANA time zone of the rollups' days; a different QUOTA_TIMEZONE takes a rebuild to apply. */
+  timezone: text('timezone').notNull(),
+});
+
+/** Follows and unfollows per day and scene (an unfollow counts under the scene of the follow it ended). */
+export const statsFollowDaily = pgTable(
+  'stats_follow_daily',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    scene: text('scene').notNull(),
+    newUser: integer('new_user').notNull().default(0),
+    cancelUser: integer('cancel_user').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.scene] })],
+);
+
+/** The periods message statistics are kept for: distinct senders of a week or month do not add up from days. */
+export const STATS_PERIODS = ['day', 'week', 'month'] as const;
+
+/**
+ * Upstream messages per period (a day, an ISO week from Monday, a month; `period_start` is its first day) and type
+ * ('all' for every type): messages, and followers who sent at least one (exact, from stats_message_senders), and
+ * for each type how many senders sent 1–5, 6–10 and more than 10 in the period.
+ */
+export const statsMessages = pgTable(
+  'stats_messages',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    period: text('period', { enum: STATS_PERIODS }).notNull(),
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    msgType: text('msg_type').notNull(),
+    msgUser: integer('msg_user').notNull().default(0),
+    msgCount: integer('msg_count').notNull().default(0),
+    senders1To5: integer('senders_1_to_5').notNull().default(0),
+    senders6To10: integer('senders_6_to_10').notNull().default(0),
+    sendersOver10: integer('senders_over_10').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.period, t.periodStart, t.msgType] }), check('stats_messages_period', sql`${t.period} IN ('day', 'week', 'month')`)],
+);
+
+/** Who sent messages in a period, by type ('all' too), and how many: what makes distinct senders exact. */
+export const statsMessageSenders = pgTable(
+  'stats_message_senders',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    period: text('period', { enum: STATS_PERIODS }).notNull(),
+    periodStart: date('period_start', { mode: 'string' }).notNull(),
+    msgType: text('msg_type').notNull(),
+    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
+    msgCount: integer('msg_count').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.period, t.periodStart, t.msgType, t.wechatUserId] }),
+    check('stats_message_senders_count', sql`${t.msgCount} > 0`),
+    check('stats_message_senders_period', sql`${t.period} IN ('day', 'week', 'month')`),
+  ],
+);

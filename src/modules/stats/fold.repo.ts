@@ -1,0 +1,168 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database, Executor } from '../../db/client.js';
+
+/**
+ * Folding the append-only event tables into the statistics rollups (src/db/schema/stats.ts). Each fold is one
+ * transaction that reads the next events by id, adds them to the rollups and moves the cursor, so every event is
+ * counted exactly once whatever process dies when. Only the worker (and `stats:rebuild`) folds; several workers take
+ * turns (the cursor row is locked, and a busy cursor is skipped).
+ */
+
+/** The event tables folded, each with its own cursor. */
+export const STATS_SOURCES = ['follow_events', 'messages'] as const;
+export type StatsSource = (typeof STATS_SOURCES)[number];
+
+/** WeChat's buckets of messages sent per follower (getupstreammsgdist's count_interval 1, 2, 3). */
+const bucketOf = (count: SQL) => sql`CASE WHEN ${count} = 0 THEN 0 WHEN ${count} <= 5 THEN 1 WHEN ${count} <= 10 THEN 2 ELSE 3 END`;
+
+/**
+ * Adds the events that `rows` selects (a condition on the source table) to the rollups, with days in `timezone`.
+ * Messages count under their type and under 'all', in their day, ISO week and month; a sender is new in a period
+ * (and type) the first time they appear, and the buckets move by the sender's count before and after.
+ */
+export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, timezone: string): Promise<void> {
+  if (source === 'follow_events') {
+    await db.execute(sql`
+      INSERT INTO stats_follow_daily AS d (account_id, day, scene, new_user, cancel_user)
+      SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date, scene,
+             count(*) FILTER (WHERE kind = 'subscribe'), count(*) FILTER (WHERE kind = 'unsubscribe')
+      FROM follow_events WHERE ${rows}
+      GROUP BY 1, 2, 3
+      ON CONFLICT (account_id, day, scene) DO UPDATE
+      SET new_user = d.new_user + excluded.new_user, cancel_user = d.cancel_user + excluded.cancel_user`);
+    return;
+  }
+  await db.execute(sql`
+    WITH events AS (
+      SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date AS day, msg_type, wechat_user_id FROM messages WHERE ${rows}
+    ), added AS (
+      SELECT e.account_id, p.period, p.period_start, t.msg_type, e.wechat_user_id, count(*)::int AS n
+      FROM events e
+      CROSS JOIN LATERAL (VALUES ('day', e.day), ('week', date_trunc('week', e.day)::date), ('month', date_trunc('month', e.day)::date)) AS p(period, period_start)
+      CROSS JOIN LATERAL (VALUES (e.msg_type), ('all')) AS t(msg_type)
+      GROUP BY 1, 2, 3, 4, 5
+    ), senders AS (
+      INSERT INTO stats_message_senders AS s (account_id, period, period_start, msg_type, wechat_user_id, msg_count)
+      SELECT account_id, period, period_start, msg_type, wechat_user_id, n FROM added
+      ON CONFLICT (account_id, period, period_start, msg_type, wechat_user_id) DO UPDATE SET msg_count = s.msg_count + excluded.msg_count
+      RETURNING account_id, period, period_start, msg_type, wechat_user_id, msg_count
+    ), moved AS (
+      SELECT s.account_id, s.period, s.period_start, s.msg_type, a.n, s.msg_count - a.n AS before, s.msg_count AS after
+      FROM senders s JOIN added a USING (account_id, period, period_start, msg_type, wechat_user_id)
+    )
+    INSERT INTO stats_messages AS m (account_id, period, period_start, msg_type, msg_user, msg_count, senders_1_to_5, senders_6_to_10, senders_over_10)
+    SELECT account_id, period, period_start, msg_type, count(*) FILTER (WHERE before = 0), sum(n),
+           count(*) FILTER (WHERE ${bucketOf(sql`after`)} = 1) - count(*) FILTER (WHERE ${bucketOf(sql`before`)} = 1),
+           count(*) FILTER (WHERE ${bucketOf(sql`after`)} = 2) - count(*) FILTER (WHERE ${bucketOf(sql`before`)} = 2),
+           count(*) FILTER (WHERE ${bucketOf(sql`after`)} = 3) - count(*) FILTER (WHERE ${bucketOf(sql`before`)} = 3)
+    FROM moved GROUP BY 1, 2, 3, 4
+    ON CONFLICT (account_id, period, period_start, msg_type) DO UPDATE
+    SET msg_user = m.msg_user + excluded.msg_user, msg_count = m.msg_count + excluded.msg_count,
+        senders_1_to_5 = m.senders_1_to_5 + excluded.senders_1_to_5, senders_6_to_10 = m.senders_6_to_10 + excluded.senders_6_to_10,
+        senders_over_10 = m.senders_over_10 + excluded.senders_over_10`);
+}
+
+type Cursor = {
+  lastId: number;
+  blockedBelow: number | null;
+  blockedXmax: number | null;
+  timezone: string;
+};
+
+/** What one fold did: events folded, and whether the source has more visible events past the batch. */
+export interface FoldOutcome {
+  folded: number;
+  more: boolean;
+  /** The id the fold stopped below: an earlier id is missing and not yet proven dead. */
+  blockedBelow: number | null;
+  /** The time zone of the cursor's rollups (the configured one until a rebuild says otherwise). */
+  timezone: string;
+}
+
+const sourceTable = (source: StatsSource) => sql.identifier(source);
+
+/**
+ * Folds up to `batchSize` events of `source` past its cursor, in one transaction. Stops at the first id that is
+ * missing (its transaction has not committed) unless that hole is proven dead; see stats_cursors. Returns undefined
+ * when another process holds the cursor.
+ */
+export async function foldNext(db: Database, source: StatsSource, input: { timezone: string; batchSize: number }): Promise<FoldOutcome | undefined> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`INSERT INTO stats_cursors (source, timezone) VALUES (${source}, ${input.timezone}) ON CONFLICT (source) DO NOTHING`);
+    const locked = await tx.execute<Cursor>(sql`
+      SELECT last_id AS "lastId", blocked_below AS "blockedBelow", blocked_xmax AS "blockedXmax", timezone
+      FROM stats_cursors WHERE source = ${source} FOR UPDATE SKIP LOCKED`);
+    const cursor = locked.rows[0];
+    if (!cursor) return undefined;
+    // Taken before the events are read: a transaction that ended before this snapshot's xmin is visible to the read.
+    const horizon = (await tx.execute<{ xmin: string; xmax: string }>(sql`
+      SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`)).rows[0]!;
+    const visible = (await tx.execute<{ id: number }>(sql`
+      SELECT id FROM ${sourceTable(source)} WHERE id > ${cursor.lastId} ORDER BY id LIMIT ${input.batchSize}`)).rows.map((row) => row.id);
+
+    const holeIsDead = cursor.blockedXmax !== null && BigInt(horizon.xmin) >= BigInt(cursor.blockedXmax);
+    const take: number[] = [];
+    let expected = cursor.lastId + 1;
+    let blockedBelow: number | null = null;
+    for (const id of visible) {
+      // Ids below the blocked one that are still missing are dead once the hole is proven so; later holes are new.
+      if (id !== expected && !(holeIsDead && cursor.blockedBelow !== null && id <= cursor.blockedBelow)) {
+        blockedBelow = id;
+        break;
+      }
+      take.push(id);
+      expected = id + 1;
+    }
+    if (take.length > 0) await foldEvents(tx, source, sql`id = ANY(${sql.param(take)}::bigint[])`, cursor.timezone);
+    const lastId = take.at(-1) ?? cursor.lastId;
+    // A hole seen for the first time gets its proof snapshot on the next fold, so every transaction holding one of
+    // its ids has certainly been given its xid by then.
+    const blockedXmax = blockedBelow === null ? null : blockedBelow === cursor.blockedBelow ? (cursor.blockedXmax ?? Number(horizon.xmax)) : null;
+    await tx.execute(sql`
+      UPDATE stats_cursors SET last_id = ${lastId}, blocked_below = ${blockedBelow}, blocked_xmax = ${blockedXmax}
+      WHERE source = ${source}`);
+    return { folded: take.length, more: blockedBelow === null && visible.length === input.batchSize, blockedBelow, timezone: cursor.timezone };
+  });
+}
+
+const ROLLUP_TABLES = ['stats_follow_daily', 'stats_messages', 'stats_message_senders'];
+
+/**
+ * Empties every rollup and resets the cursors (to `timezone`), waiting for any fold in progress; folding from the
+ * start then recounts everything. Committed as one step, so the figures are never half reset.
+ */
+export async function resetRollups(db: Database, timezone: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT source FROM stats_cursors FOR UPDATE`);
+    await tx.execute(sql`TRUNCATE ${sql.join(ROLLUP_TABLES.map((table) => sql.identifier(table)), sql`, `)}`);
+    await tx.execute(sql`DELETE FROM stats_cursors`);
+    for (const source of STATS_SOURCES) await tx.execute(sql`INSERT INTO stats_cursors (source, timezone) VALUES (${source}, ${timezone})`);
+  });
+}
+
+/**
+ * Recounts one account: its rollup rows are replaced by a count of its events up to each cursor, in one transaction
+ * that holds the cursors (folds wait), so an event is counted once whether the recount or a later fold takes it.
+ */
+export async function recountAccount(db: Database, accountId: number, timezone: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const source of STATS_SOURCES) await tx.execute(sql`INSERT INTO stats_cursors (source, timezone) VALUES (${source}, ${timezone}) ON CONFLICT (source) DO NOTHING`);
+    const cursors = await tx.execute<{ source: StatsSource; lastId: number; timezone: string }>(sql`
+      SELECT source, last_id AS "lastId", timezone FROM stats_cursors ORDER BY source FOR UPDATE`);
+    for (const table of ROLLUP_TABLES) {
+      await tx.execute(sql`DELETE FROM ${sql.identifier(table)} WHERE account_id = ${accountId}`);
+    }
+    for (const cursor of cursors.rows) {
+      await foldEvents(tx, cursor.source, sql`account_id = ${accountId} AND id <= ${cursor.lastId}`, cursor.timezone);
+    }
+  });
+}
+
+/** Events of each source not folded yet (an estimate of the work left, for progress lines). */
+export async function unfoldedEvents(db: Executor): Promise<number> {
+  const parts = STATS_SOURCES.map(
+    (source) => sql`SELECT coalesce((SELECT max(id) FROM ${sourceTable(source)}), 0) - coalesce((SELECT last_id FROM stats_cursors WHERE source = ${source}), 0) AS n`,
+  );
+  const result = await db.execute<{ n: number }>(sql`SELECT sum(n)::bigint AS n FROM (${sql.join(parts, sql` UNION ALL `)}) t`);
+  return Math.max(0, result.rows[0]?.n ?? 0);
+}

@@ -1,0 +1,55 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+
+/**
+ * Reads of the rollups: plain index range scans returning their rows as they are; the service shapes them into
+ * periods (grouping a few thousand rows in JS is cheaper than doing it in SQL with JSON aggregates). Days are
+ * `YYYY-MM-DD` strings in the rollups' time zone.
+ */
+
+export type Period = 'day' | 'week' | 'month';
+
+export type FollowDayRow = {
+  day: string;
+  scene: string;
+  newUser: number;
+  cancelUser: number;
+};
+
+/** Follows and unfollows per day and scene from `from` to `to`, both included, in day order. */
+export async function listFollowDays(db: Executor, accountId: number, from: string, to: string): Promise<FollowDayRow[]> {
+  const result = await db.execute<FollowDayRow>(sql`
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, scene, new_user AS "newUser", cancel_user AS "cancelUser"
+    FROM stats_follow_daily
+    WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date
+    ORDER BY day, scene`);
+  return result.rows;
+}
+
+/** Followers gained minus lost before `day`: the count the cumulative figures start from. */
+export async function followersBefore(db: Executor, accountId: number, day: string): Promise<number> {
+  const result = await db.execute<{ followers: number }>(sql`
+    SELECT coalesce(sum(new_user - cancel_user), 0)::int AS followers FROM stats_follow_daily WHERE account_id = ${accountId} AND day < ${day}::date`);
+  return result.rows[0]?.followers ?? 0;
+}
+
+export type MessagePeriodRow = {
+  periodStart: string;
+  msgType: string;
+  msgUser: number;
+  msgCount: number;
+  senders1To5: number;
+  senders6To10: number;
+  sendersOver10: number;
+};
+
+/** Message rollups of one period kind whose periods start from `fromStart` to `toStart`, both included. */
+export async function listMessagePeriods(db: Executor, accountId: number, period: Period, fromStart: string, toStart: string): Promise<MessagePeriodRow[]> {
+  const result = await db.execute<MessagePeriodRow>(sql`
+    SELECT to_char(period_start, 'YYYY-MM-DD') AS "periodStart", msg_type AS "msgType", msg_user AS "msgUser", msg_count AS "msgCount",
+           senders_1_to_5 AS "senders1To5", senders_6_to_10 AS "senders6To10", senders_over_10 AS "sendersOver10"
+    FROM stats_messages
+    WHERE account_id = ${accountId} AND period = ${period} AND period_start BETWEEN ${fromStart}::date AND ${toStart}::date
+    ORDER BY period_start, msg_type`);
+  return result.rows;
+}

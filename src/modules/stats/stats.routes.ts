@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
+import { csvStream } from './stats.csv.js';
+import { ActivationItem, FollowerGrowthItem, ItemsOf, StatsQuery } from './stats.schemas.js';
+import type { StatsService } from './stats.service.js';
+
+/** Whether the client asked for CSV: `?format=csv`, or an Accept that prefers text/csv (and no `format=json`). */
+function wantsCsv(asked: { format?: string; accept?: string }): boolean {
+  if (asked.format !== undefined) return asked.format === 'csv';
+  return /(^|,)\s*text\/csv\b/.test(asked.accept ?? '');
+}
+
+/**
+ * Sends `rows` as {items} or, when asked, as CSV with these columns (nested lists such as userSource are JSON only).
+ * CSV is streamed and goes around the JSON serializer, so its rows are the same objects.
+ */
+function answer<Row extends object>(request: FastifyRequest, reply: FastifyReply, rows: Row[], csvColumns: string[]) {
+  if (!wantsCsv({ format: (request.query as { format?: string }).format, accept: request.headers.accept })) return { items: rows };
+  return reply.type('text/csv; charset=utf-8').header('content-disposition', 'inline').send(csvStream(csvColumns, rows as Array<Record<string, unknown>>));
+}
+
+export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = async (app, { stats }) => {
+  const tags = ['statistics'];
+  const security = adminSecurity;
+  const read = { onRequest: app.authenticate, preHandler: app.authorizeAccount('stats:read') };
+  const csvNote = 'JSON `{items}`, or CSV with a header line when `format=csv` or `Accept: text/csv`';
+
+  app.get('/v1/accounts/:id/stats/followers', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: 'Follower growth: new, cancelled, net and cumulative followers per period, by scene',
+      description: csvNote,
+      params: AccountParams,
+      querystring: StatsQuery,
+      response: { 200: ItemsOf(FollowerGrowthItem), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) =>
+      answer(request, reply, await stats.followers(request.accountAccess.account.id, request.query), ['refDate', 'newUser', 'cancelUser', 'netUser', 'cumulateUser']),
+  });
+
+  app.get('/v1/accounts/:id/stats/activation', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: 'Activation: followers who sent messages, messages, average per sender, by type, and senders by messages sent',
+      description: csvNote,
+      params: AccountParams,
+      querystring: StatsQuery,
+      response: { 200: ItemsOf(ActivationItem), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) =>
+      answer(request, reply, await stats.activation(request.accountAccess.account.id, request.query), [
+        'refDate',
+        'msgUser',
+        'msgCount',
+        'avgPerUser',
+        'distribution.1-5',
+        'distribution.6-10',
+        'distribution.>10',
+      ]),
+  });
+};

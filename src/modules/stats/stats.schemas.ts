@@ -1,0 +1,47 @@
+import { Type } from 'typebox';
+
+const Day = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+
+/** Every stats route's range: calendar days in QUOTA_TIMEZONE, both included, at most 366 of them. */
+export const StatsQuery = Type.Object(
+  {
+    from: Day('first day, YYYY-MM-DD'),
+    to: Day('last day, YYYY-MM-DD; today at the latest (its figures are live)'),
+    granularity: Type.Enum(['day', 'week', 'month'], { default: 'day', description: 'whole periods (weeks from Monday) that overlap the range, each named by its first day' }),
+    format: Type.Optional(Type.Enum(['json', 'csv'], { description: 'csv: the same rows as CSV with a header line (also with Accept: text/csv)' })),
+  },
+  { additionalProperties: false },
+);
+
+const Count = Type.Integer({ minimum: 0 });
+
+export const FollowerGrowthItem = Type.Object(
+  {
+    refDate: Type.String({ description: 'the first day of the period' }),
+    newUser: Count,
+    cancelUser: Count,
+    netUser: Type.Integer(),
+    cumulateUser: Type.Integer({ description: 'followers at the end of the period' }),
+    userSource: Type.Array(Type.Object({ scene: Type.String(), newUser: Count, cancelUser: Count }), {
+      description: 'follows and unfollows by the scene the follower came from (an unfollow counts under the scene of the follow it ended)',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ActivationItem = Type.Object(
+  {
+    refDate: Type.String({ description: 'the first day of the period' }),
+    msgUser: Type.Integer({ minimum: 0, description: 'followers who sent at least one message in the period' }),
+    msgCount: Count,
+    avgPerUser: Type.Number({ description: 'msgCount / msgUser, two decimals; 0 when nobody wrote' }),
+    byType: Type.Array(Type.Object({ msgType: Type.String(), msgUser: Count, msgCount: Count })),
+    distribution: Type.Object(
+      { '1-5': Count, '6-10': Count, '>10': Count },
+      { description: 'followers by how many messages they sent in the period (WeChat count_interval 1, 2, 3)' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ItemsOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) }, { additionalProperties: false });

@@ -1,0 +1,335 @@
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recountAccount } from '../../src/modules/stats/fold.repo.js';
+import type { Consumers } from '../../src/queues/consumers.js';
+import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
+import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
+import { useTestContext } from '../helpers/context.js';
+import { childEnv, startEntryPoint } from '../helpers/processes.js';
+import { startWorker } from '../helpers/worker.js';
+
+// The folder runs only when a test asks (catchUp), so each test decides what has been folded.
+const ctx = useTestContext({ STATS_FOLD_INTERVAL_MS: '60000' });
+let worker: Consumers;
+beforeAll(async () => {
+  worker = await startWorker(ctx);
+});
+afterAll(async () => {
+  await worker?.close();
+});
+
+const db = () => ctx.deps.database.db;
+
+async function setup() {
+  const owner = await registerAdmin(ctx.app);
+  const account = await createAccount(ctx.app, owner);
+  return { owner, account };
+}
+
+async function say(user: WechatUserSession, account: CreatedAccount, msgType: 'text' | 'image' = 'text') {
+  const payload = msgType === 'text' ? { appid: account.appid, msgType, content: 'hi' } : { appid: account.appid, msgType, picUrl: 'https://example.com/p.png' };
+  const response = await ctx.app.inject({ method: 'POST', url: '/client/v1/messages', headers: user.headers, payload });
+  expect(response.statusCode, response.body).toBe(201);
+}
+
+async function stats(session: AdminSession, accountId: number, route: string, query: string) {
+  const response = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${accountId}/stats/${route}?${query}`, headers: session.headers });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json().items as Array<Record<string, unknown>>;
+}
+
+describe('statistics', () => {
+  it('counts follows, unfollows and messages per Shanghai day across a midnight and a month end', async () => {
+    const { owner, account } = await setup();
+    const [a, b, c] = [await createWechatUser(ctx.app), await createWechatUser(ctx.app), await createWechatUser(ctx.app)];
+    // 2026-10-31 in Shanghai (UTC+8) runs from 2026-10-30T16:00Z to 2026-10-31T16:00Z.
+    ctx.clock.set('2026-10-30T17:00:00Z'); // Oct 31, 01:00 in Shanghai
+    await follow(ctx.app, a, account.appid, 'ADD_SCENE_SEARCH');
+    await follow(ctx.app, b, account.appid, 'ADD_SCENE_QR_CODE');
+    await say(a, account);
+    await say(a, account, 'image');
+    ctx.clock.set('2026-10-31T15:59:00Z'); // Oct 31, 23:59
+    await unfollow(ctx.app, b, account.appid);
+    await follow(ctx.app, b, account.appid, 'ADD_SCENE_PROFILE_CARD'); // refollow the same day
+    for (let i = 0; i < 6; i++) await say(b, account);
+    ctx.clock.set('2026-10-31T16:01:00Z'); // Nov 1, 00:01: a new day and a new month
+    await follow(ctx.app, c, account.appid, 'ADD_SCENE_SEARCH');
+    await unfollow(ctx.app, a, account.appid);
+    await say(c, account);
+    await say(b, account);
+    ctx.clock.set('2026-11-02T04:00:00Z');
+
+    await worker.statsFolder.catchUp();
+    const growth = await stats(owner, account.id, 'followers', 'from=2026-10-30&to=2026-11-02');
+    expect(growth).toEqual([
+      { refDate: '2026-10-30', newUser: 0, cancelUser: 0, netUser: 0, cumulateUser: 0, userSource: [] },
+      {
+        refDate: '2026-10-31',
+        newUser: 3,
+        cancelUser: 1,
+        netUser: 2,
+        cumulateUser: 2,
+        userSource: [
+          { scene: 'ADD_SCENE_PROFILE_CARD', newUser: 1, cancelUser: 0 },
+          // b's unfollow counts under the scene b had come from.
+          { scene: 'ADD_SCENE_QR_CODE', newUser: 1, cancelUser: 1 },
+          { scene: 'ADD_SCENE_SEARCH', newUser: 1, cancelUser: 0 },
+        ],
+      },
+      { refDate: '2026-11-01', newUser: 1, cancelUser: 1, netUser: 0, cumulateUser: 2, userSource: [{ scene: 'ADD_SCENE_SEARCH', newUser: 1, cancelUser: 1 }] },
+      { refDate: '2026-11-02', newUser: 0, cancelUser: 0, netUser: 0, cumulateUser: 2, userSource: [] },
+    ]);
+    // A range that starts later carries the followers from before it.
+    expect((await stats(owner, account.id, 'followers', 'from=2026-11-01&to=2026-11-01'))[0]).toMatchObject({ cumulateUser: 2 });
+    const byMonth = await stats(owner, account.id, 'followers', 'from=2026-10-15&to=2026-11-02&granularity=month');
+    expect(byMonth.map((row) => [row.refDate, row.newUser, row.cancelUser, row.cumulateUser])).toEqual([
+      ['2026-10-01', 3, 1, 2],
+      ['2026-11-01', 1, 1, 2],
+    ]);
+
+    const activity = await stats(owner, account.id, 'activation', 'from=2026-10-31&to=2026-11-01');
+    expect(activity).toEqual([
+      {
+        refDate: '2026-10-31',
+        msgUser: 2,
+        msgCount: 8,
+        avgPerUser: 4,
+        byType: [
+          { msgType: 'image', msgUser: 1, msgCount: 1 },
+          { msgType: 'text', msgUser: 2, msgCount: 7 },
+        ],
+        distribution: { '1-5': 1, '6-10': 1, '>10': 0 },
+      },
+      {
+        refDate: '2026-11-01',
+        msgUser: 2,
+        msgCount: 2,
+        avgPerUser: 1,
+        byType: [{ msgType: 'text', msgUser: 2, msgCount: 2 }],
+        distribution: { '1-5': 2, '6-10': 0, '>10': 0 },
+      },
+    ]);
+    // Over the two days as one month each: b wrote on both days and is one sender of those (7 messages, 6–10).
+    const monthly = await stats(owner, account.id, 'activation', 'from=2026-10-31&to=2026-11-01&granularity=month');
+    expect(monthly.map((row) => [row.refDate, row.msgUser, row.msgCount, row.distribution])).toEqual([
+      ['2026-10-01', 2, 8, { '1-5': 1, '6-10': 1, '>10': 0 }],
+      ['2026-11-01', 2, 2, { '1-5': 2, '6-10': 0, '>10': 0 }],
+    ]);
+    const weekly = await stats(owner, account.id, 'activation', 'from=2026-10-31&to=2026-11-01&granularity=week');
+    // Oct 31 (Saturday) and Nov 1 (Sunday) are one ISO week, starting Monday Oct 26: a, b and c wrote in it.
+    expect(weekly.map((row) => [row.refDate, row.msgUser, row.msgCount, row.distribution])).toEqual([['2026-10-26', 3, 10, { '1-5': 2, '6-10': 1, '>10': 0 }]]);
+  });
+
+  it('equals a recount from the events after a random stream of follows, unfollows, refollows and messages across midnights', async () => {
+    const { owner, account } = await setup();
+    const users = await Promise.all(Array.from({ length: 8 }, () => createWechatUser(ctx.app)));
+    const following = new Set<number>();
+    let seed = 11;
+    const random = (n: number) => (seed = (seed * 48_271) % 2_147_483_647) % n;
+    let at = Date.parse('2026-09-28T10:00:00Z');
+    const scenes = ['ADD_SCENE_SEARCH', 'ADD_SCENE_QR_CODE', 'ADD_SCENE_PROFILE_CARD'];
+    for (let step = 0; step < 160; step++) {
+      at += random(4) * 3_600_000 + random(3_600) * 1000; // 0–4 hours on: midnights and a month end are crossed
+      ctx.clock.set(new Date(at).toISOString());
+      const i = random(users.length);
+      const user = users[i]!;
+      const roll = random(10);
+      if (!following.has(i) || roll === 0) {
+        if (following.has(i)) {
+          await unfollow(ctx.app, user, account.appid);
+          following.delete(i);
+        } else {
+          await follow(ctx.app, user, account.appid, scenes[random(scenes.length)]);
+          following.add(i);
+        }
+      } else {
+        await say(user, account, roll < 3 ? 'image' : 'text');
+      }
+      // Fold now and then, so rollups are added to in many small steps, as in production.
+      if (step % 37 === 0) await worker.statsFolder.catchUp();
+    }
+    await worker.statsFolder.catchUp();
+
+    const recount = async () => ({
+      follows: (
+        await db().execute(sql`
+        SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date::text AS day, scene,
+               count(*) FILTER (WHERE kind = 'subscribe')::int AS new_user, count(*) FILTER (WHERE kind = 'unsubscribe')::int AS cancel_user
+        FROM follow_events WHERE account_id = ${account.id} GROUP BY 1, 2 ORDER BY 1, 2`)
+      ).rows,
+      messages: (
+        await db().execute(sql`
+        WITH events AS (
+          SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day, msg_type, wechat_user_id FROM messages WHERE account_id = ${account.id}
+        ), per_sender AS (
+          SELECT p.period, p.start, t AS msg_type, wechat_user_id, count(*) AS n
+          FROM events
+          CROSS JOIN LATERAL (VALUES ('day', day), ('week', date_trunc('week', day)::date), ('month', date_trunc('month', day)::date)) AS p(period, start)
+          CROSS JOIN LATERAL unnest(ARRAY[msg_type, 'all']) AS t
+          GROUP BY 1, 2, 3, 4)
+        SELECT period, start::text, msg_type, count(*)::int AS msg_user, sum(n)::int AS msg_count,
+               count(*) FILTER (WHERE n BETWEEN 1 AND 5)::int AS b1, count(*) FILTER (WHERE n BETWEEN 6 AND 10)::int AS b2,
+               count(*) FILTER (WHERE n > 10)::int AS b3
+        FROM per_sender GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+      ).rows,
+    });
+    const rollups = async () => ({
+      follows: (
+        await db().execute(sql`
+        SELECT day::text, scene, new_user, cancel_user FROM stats_follow_daily
+        WHERE account_id = ${account.id} AND (new_user, cancel_user) <> (0, 0) ORDER BY 1, 2`)
+      ).rows,
+      messages: (
+        await db().execute(sql`
+        SELECT period, period_start::text AS start, msg_type, msg_user, msg_count, senders_1_to_5 AS b1, senders_6_to_10 AS b2, senders_over_10 AS b3
+        FROM stats_messages WHERE account_id = ${account.id} ORDER BY 1, 2, 3`)
+      ).rows,
+    });
+    const expected = await recount();
+    expect(expected.follows.length).toBeGreaterThan(5);
+    expect(expected.messages.length).toBeGreaterThan(5);
+    expect(await rollups()).toEqual(expected);
+    // The route's cumulative figure is the number following now; the recount command changes nothing.
+    const today = new Date(at + 8 * 3_600_000).toISOString().slice(0, 10);
+    const [last] = (await stats(owner, account.id, 'followers', `from=${today}&to=${today}`)).slice(-1);
+    expect(last!.cumulateUser).toBe(following.size);
+    await recountAccount(db(), account.id, 'Asia/Shanghai');
+    expect(await rollups()).toEqual(expected);
+  });
+
+  it('waits for an event whose transaction took its id and has not committed, and passes one that rolled back', async () => {
+    const { owner, account } = await setup();
+    const [early, late] = [await createWechatUser(ctx.app), await createWechatUser(ctx.app)];
+    ctx.clock.set('2026-12-01T04:00:00Z');
+    await follow(ctx.app, early, account.appid);
+    await follow(ctx.app, late, account.appid);
+    await worker.statsFolder.catchUp();
+    const row = (await db().execute<{ followerId: number; wechatUserId: number }>(sql`
+      SELECT id AS "followerId", wechat_user_id AS "wechatUserId" FROM followers WHERE account_id = ${account.id} ORDER BY id LIMIT 1`)).rows[0]!;
+    const insertMessage = (client: pg.Client) =>
+      client.query(
+        `INSERT INTO messages (msg_id, account_id, follower_id, wechat_user_id, msg_type, body, occurred_at)
+         VALUES (nextval('message_msg_id_seq'), $1, $2, $3, 'text', '{"Content":"x"}', '2026-12-01T04:00:00Z')`,
+        [account.id, row.followerId, row.wechatUserId],
+      );
+    const slow = new pg.Client({ connectionString: ctx.config.databaseUrl });
+    const rolledBack = new pg.Client({ connectionString: ctx.config.databaseUrl });
+    await Promise.all([slow.connect(), rolledBack.connect()]);
+    try {
+      // Two transactions take ids and hold them; a message after them commits.
+      await slow.query('BEGIN');
+      await insertMessage(slow);
+      await rolledBack.query('BEGIN');
+      await insertMessage(rolledBack);
+      await say(late, account);
+      const messagesOn = async () =>
+        (await stats(owner, account.id, 'activation', 'from=2026-12-01&to=2026-12-01'))[0]!.msgCount;
+      await worker.statsFolder.catchUp();
+      await worker.statsFolder.catchUp();
+      // The committed message waits behind the held ids: counting it now would skip them for good.
+      expect(await messagesOn()).toBe(0);
+      await slow.query('COMMIT');
+      await rolledBack.query('ROLLBACK');
+      // The rolled-back id is passed once every transaction that could hold it has ended: two folds prove it.
+      for (let i = 0; i < 3; i++) await worker.statsFolder.catchUp();
+      expect(await messagesOn()).toBe(2);
+    } finally {
+      await Promise.all([slow.end(), rolledBack.end()]);
+    }
+  });
+
+  it('answers CSV with the same rows as JSON', async () => {
+    const { owner, account } = await setup();
+    ctx.clock.set('2026-12-02T04:00:00Z');
+    await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
+    await worker.statsFolder.catchUp();
+    const query = 'from=2026-12-01&to=2026-12-02';
+    const json = await stats(owner, account.id, 'followers', query);
+    for (const request of [
+      { url: `/v1/accounts/${account.id}/stats/followers?${query}&format=csv`, headers: owner.headers },
+      { url: `/v1/accounts/${account.id}/stats/followers?${query}`, headers: { ...owner.headers, accept: 'text/csv' } },
+    ]) {
+      const response = await ctx.app.inject({ method: 'GET', ...request });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.headers['content-type']).toMatch(/^text\/csv/);
+      const [header, ...lines] = response.body.trimEnd().split('\r\n');
+      expect(header).toBe('refDate,newUser,cancelUser,netUser,cumulateUser');
+      expect(lines).toEqual(json.map((row) => [row.refDate, row.newUser, row.cancelUser, row.netUser, row.cumulateUser].join(',')));
+    }
+    const activation = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/activation?${query}&format=csv`, headers: owner.headers });
+    expect(activation.body.split('\r\n')[0]).toBe('refDate,msgUser,msgCount,avgPerUser,distribution.1-5,distribution.6-10,distribution.>10');
+  });
+
+  it('refuses a bad range with 400 naming the field', async () => {
+    const { owner, account } = await setup();
+    ctx.clock.set('2026-12-02T04:00:00Z');
+    const get = (query: string) => ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/followers?${query}`, headers: owner.headers });
+    for (const [query, field] of [
+      ['from=2026-12-02&to=2026-12-01', 'from'],
+      ['from=2026-02-30&to=2026-03-01', 'from'],
+      ['from=2026-11-01&to=2026-11-31', 'to'],
+      ['from=2026-1-01&to=2026-11-01', 'from'],
+      ['from=2024-12-01&to=2025-12-02', 'to'],
+      ['from=2026-12-01&to=2026-12-03', 'to'],
+      ['to=2026-12-01', 'from'],
+      ['from=2026-12-01&to=2026-12-01&granularity=year', 'granularity'],
+    ] as const) {
+      const response = await get(query);
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.json().detail, query).toContain(field);
+    }
+    // 366 days is the longest range; today is the latest day.
+    expect((await get('from=2025-12-02&to=2026-12-02')).statusCode).toBe(200);
+  });
+
+  it('is for members: an analyst reads, a stranger gets 404', async () => {
+    const { owner, account } = await setup();
+    const analyst = await registerAdmin(ctx.app);
+    await addMember(ctx.app, owner, account.id, analyst, 'analyst');
+    ctx.clock.set('2026-12-02T04:00:00Z');
+    expect(await stats(analyst, account.id, 'activation', 'from=2026-12-01&to=2026-12-02')).toHaveLength(2);
+    const stranger = await registerAdmin(ctx.app);
+    expectProblem(
+      await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/followers?from=2026-12-01&to=2026-12-02`, headers: stranger.headers }),
+      404,
+      'ACCOUNT_NOT_FOUND',
+    );
+  });
+
+  it('stats:rebuild recounts every account from the events with progress lines, and --account one account', async () => {
+    const { account } = await setup();
+    ctx.clock.set('2026-12-03T04:00:00Z');
+    const user = await createWechatUser(ctx.app);
+    await follow(ctx.app, user, account.appid);
+    await say(user, account);
+    await worker.statsFolder.catchUp();
+    const everything = async () =>
+      Promise.all(
+        ['stats_follow_daily', 'stats_messages', 'stats_message_senders'].map(
+          async (table) => (await db().execute(sql`SELECT * FROM ${sql.identifier(table)} ORDER BY 1, 2, 3, 4, 5`)).rows,
+        ),
+      );
+    const before = await everything();
+    expect(before[0]!.length).toBeGreaterThan(0);
+
+    const run = async (...args: string[]) => {
+      const cli = startEntryPoint('src/cli/stats-rebuild.ts', childEnv(ctx), args);
+      return { ...(await cli.exited), output: cli.output() };
+    };
+    const full = await run();
+    expect(full.code, full.output).toBe(0);
+    expect(full.output).toMatch(/messages: [\d,]+\/[\d,]+ events \(\d+%\)/);
+    expect(full.output).toMatch(/Rebuilt the statistics from [\d,]+ events/);
+    expect(await everything()).toEqual(before);
+
+    const one = await run('--account', String(account.id));
+    expect(one.code, one.output).toBe(0);
+    expect(one.output).toContain(`Recounted the statistics of account ${account.id}`);
+    expect(await everything()).toEqual(before);
+
+    const bad = await run('--account', 'x');
+    expect(bad.code).toBe(2);
+    expect(bad.output).toContain('--account must be an account id');
+  }, 60_000);
+});
