@@ -2,7 +2,7 @@ CREATE TABLE "stats_cursors" (
 	"source" text PRIMARY KEY NOT NULL,
 	"last_id" bigint DEFAULT 0 NOT NULL,
 	"blocked_below" bigint,
-	"blocked_xmax" bigint,
+	"blocked_by" text[],
 	"timezone" text NOT NULL
 );
 --> statement-breakpoint

@@ -4,12 +4,13 @@ import { FOLD_BATCH_SIZE } from '../modules/stats/stats.folder.js';
 import { createDepsOrExit, loadConfigOrExit, migrateOrExit } from '../startup.js';
 
 /**
- * `npm run stats:rebuild [--account ID]`: recounts the statistics rollups from the event tables, in
- * QUOTA_TIMEZONE (after changing it, or to check the rollups).
+ * `npm run stats:rebuild [--account ID]`: recounts the statistics rollups from the event tables (to check them, or
+ * after changing QUOTA_TIMEZONE: a full rebuild moves the rollups to the configured time zone).
  * - Without --account: empties the rollups and folds every event again, with progress lines. Resumable: each batch
  *   commits with its cursor, so if this stops, the worker's folder (or a second run of this command with --resume)
  *   carries on from where it was.
- * - With --account: replaces that account's rollups by a recount in one transaction; other accounts are untouched.
+ * - With --account: replaces that account's rollups by a recount in one transaction, in the rollups' time zone;
+ *   other accounts are untouched (folding waits meanwhile).
  */
 const { values } = parseArgs({ options: { account: { type: 'string' }, resume: { type: 'boolean', default: false } } });
 const accountId = values.account === undefined ? undefined : Number(values.account);

@@ -88,6 +88,10 @@ describe('statistics', () => {
       ['2026-11-01', 1, 1, 2],
     ]);
 
+    // Whole periods: a range that ends on Oct 31 still gives its week in full, Nov 1 included (Oct 26 – Nov 1).
+    const byWeek = await stats(owner, account.id, 'followers', 'from=2026-10-31&to=2026-10-31&granularity=week');
+    expect(byWeek.map((row) => [row.refDate, row.newUser, row.cancelUser, row.cumulateUser])).toEqual([['2026-10-26', 4, 2, 2]]);
+
     const activity = await stats(owner, account.id, 'activation', 'from=2026-10-31&to=2026-11-01');
     expect(activity).toEqual([
       {

@@ -126,6 +126,24 @@ describe('pushing to the developer server', () => {
     expect(push.field('MsgId')).toBe(msgId);
   });
 
+  it('records an answer with a NUL byte in it (U+FFFD in the log), so the push is not retried forever', async () => {
+    const { account, receiver } = await accountWithServer('plaintext');
+    const user = await createWechatUser(ctx.app);
+    await follow(ctx.app, user, account.appid);
+    await settled(account.id, 1);
+    receiver.answer = (push) => (push.field('Content') === 'ok' ? { body: 'success\u0000' } : { status: 500, body: 'broken\u0000' });
+    await sendText(user, account, 'ok');
+    await sendText(user, account, 'fails');
+    const rows = await settled(account.id, 3);
+    expect(rows.slice(1).map((row) => [row.status, row.attempts])).toEqual([
+      ['delivered', 1],
+      ['failed', 3],
+    ]);
+    const logged = await ctx.deps.database.db.execute<{ firstBytes: string }>(sql`
+      SELECT response_first_bytes AS "firstBytes" FROM webhook_attempts WHERE push_id = ${rows[2]!.id} ORDER BY id LIMIT 1`);
+    expect(logged.rows[0]!.firstBytes).toBe('broken\uFFFD');
+  });
+
   it('retries a failing server with the same MsgId and CreateTime, and gives up after 3 attempts', async () => {
     const { account, receiver } = await accountWithServer('compatible');
     const user = await createWechatUser(ctx.app);

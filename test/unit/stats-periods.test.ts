@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRange, periodStart, periodStarts } from '../../src/modules/stats/stats.service.js';
+import { checkRange, periodEnd, periodStart, periodStarts } from '../../src/modules/stats/stats.service.js';
 
 describe('stats periods', () => {
   it('names a period by its first day: the day, the Monday of its ISO week, the 1st of its month', () => {
@@ -16,6 +16,7 @@ describe('stats periods', () => {
     expect(periodStarts('2026-10-31', '2026-11-09', 'week')).toEqual(['2026-10-26', '2026-11-02', '2026-11-09']);
     expect(periodStarts('2026-01-31', '2026-04-01', 'month')).toEqual(['2026-01-01', '2026-02-01', '2026-03-01', '2026-04-01']);
     expect(periodStarts('2025-12-02', '2026-12-02', 'day')).toHaveLength(366);
+    expect([periodEnd('2028-02-01', 'month'), periodEnd('2026-12-28', 'week'), periodEnd('2026-12-31', 'day')]).toEqual(['2028-02-29', '2027-01-03', '2026-12-31']);
   });
 
   it('takes ranges up to 366 days ending today at the latest, and names the field of a bad one', () => {
@@ -33,5 +34,6 @@ describe('stats periods', () => {
     expect(refused('2026-02-29', '2026-03-01')).toBe('from');
     expect(refused('2026-11-02', '2026-11-01')).toBe('from');
     expect(refused('2026-11-01', '2026-12-03')).toBe('to');
+    expect(refused('0000-01-01', '0000-01-02')).toBe('from');
   });
 });

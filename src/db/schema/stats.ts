@@ -11,15 +11,16 @@ import { bigint, check, date, integer, pgTable, primaryKey, text } from 'drizzle
 /**
  * How far each event table has been folded: every id up to `last_id` is folded or proven never to commit. Identity
  * ids are taken before commit, so an id above `last_id` may be missing while a later one is visible: the fold stops
- * there (`blocked_below`: the visible id above the hole) until the hole fills or is proven dead: `blocked_xmax` is
- * the xmax of a snapshot taken after the hole was first seen, and once every transaction older than it has ended
- * (the snapshot xmin passes it), an id still missing belonged to a transaction that rolled back.
+ * there (`blocked_below`: the visible id above the hole) until the hole fills or is proven dead. `blocked_by` holds
+ * the transactions (virtual ids) that held a write lock on the table just before the hole was first seen: a
+ * transaction takes that lock before it draws an id, so once all of them have ended, an id still missing belonged
+ * to one that rolled back.
  */
 export const statsCursors = pgTable('stats_cursors', {
   source: text('source').primaryKey(),
   lastId: bigint('last_id', { mode: 'number' }).notNull().default(0),
   blockedBelow: bigint('blocked_below', { mode: 'number' }),
-  blockedXmax: bigint('blocked_xmax', { mode: 'number' }),
+  blockedBy: text('blocked_by').array(),
   /** The IANA time zone of the rollups' days; a different QUOTA_TIMEZONE takes a rebuild to apply. */
   timezone: text('timezone').notNull(),
 });

@@ -65,7 +65,7 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
 type Cursor = {
   lastId: number;
   blockedBelow: number | null;
-  blockedXmax: number | null;
+  blockedBy: string[] | null;
   timezone: string;
 };
 
@@ -81,6 +81,21 @@ export interface FoldOutcome {
 
 const sourceTable = (source: StatsSource) => sql.identifier(source);
 
+/** The transactions (virtual ids) other than this one that hold, or wait for, a write lock on the table. */
+async function writersOf(tx: Executor, source: StatsSource): Promise<string[]> {
+  const result = await tx.execute<{ vxid: string }>(sql`
+    SELECT DISTINCT virtualtransaction AS vxid FROM pg_locks
+    WHERE locktype = 'relation' AND relation = ${source}::regclass AND mode = 'RowExclusiveLock' AND pid IS DISTINCT FROM pg_backend_pid()`);
+  return result.rows.map((row) => row.vxid);
+}
+
+/** Whether every one of these transactions has ended (a running transaction always holds its own virtualxid lock). */
+async function allEnded(tx: Executor, vxids: string[]): Promise<boolean> {
+  if (vxids.length === 0) return true;
+  const result = await tx.execute(sql`SELECT 1 FROM pg_locks WHERE virtualtransaction = ANY(${sql.param(vxids)}::text[]) LIMIT 1`);
+  return result.rows.length === 0;
+}
+
 /**
  * Folds up to `batchSize` events of `source` past its cursor, in one transaction. Stops at the first id that is
  * missing (its transaction has not committed) unless that hole is proven dead; see stats_cursors. Returns undefined
@@ -90,23 +105,23 @@ export async function foldNext(db: Database, source: StatsSource, input: { timez
   return db.transaction(async (tx) => {
     await tx.execute(sql`INSERT INTO stats_cursors (source, timezone) VALUES (${source}, ${input.timezone}) ON CONFLICT (source) DO NOTHING`);
     const locked = await tx.execute<Cursor>(sql`
-      SELECT last_id AS "lastId", blocked_below AS "blockedBelow", blocked_xmax AS "blockedXmax", timezone
+      SELECT last_id AS "lastId", blocked_below AS "blockedBelow", blocked_by AS "blockedBy", timezone
       FROM stats_cursors WHERE source = ${source} FOR UPDATE SKIP LOCKED`);
     const cursor = locked.rows[0];
     if (!cursor) return undefined;
-    // Taken before the events are read: a transaction that ended before this snapshot's xmin is visible to the read.
-    const horizon = (await tx.execute<{ xmin: string; xmax: string }>(sql`
-      SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`)).rows[0]!;
+    // Checked before the read (each statement sees what committed before it): once the transactions that could
+    // hold the hole's ids have all ended, any of those ids that committed is visible below, and one still missing
+    // rolled back.
+    const holeIsDead = cursor.blockedBelow !== null && cursor.blockedBy !== null && (await allEnded(tx, cursor.blockedBy));
     const visible = (await tx.execute<{ id: number }>(sql`
       SELECT id FROM ${sourceTable(source)} WHERE id > ${cursor.lastId} ORDER BY id LIMIT ${input.batchSize}`)).rows.map((row) => row.id);
 
-    const holeIsDead = cursor.blockedXmax !== null && BigInt(horizon.xmin) >= BigInt(cursor.blockedXmax);
     const take: number[] = [];
     let expected = cursor.lastId + 1;
     let blockedBelow: number | null = null;
     for (const id of visible) {
       // Ids below the blocked one that are still missing are dead once the hole is proven so; later holes are new.
-      if (id !== expected && !(holeIsDead && cursor.blockedBelow !== null && id <= cursor.blockedBelow)) {
+      if (id !== expected && !(holeIsDead && id <= cursor.blockedBelow!)) {
         blockedBelow = id;
         break;
       }
@@ -115,11 +130,12 @@ export async function foldNext(db: Database, source: StatsSource, input: { timez
     }
     if (take.length > 0) await foldEvents(tx, source, sql`id = ANY(${sql.param(take)}::bigint[])`, cursor.timezone);
     const lastId = take.at(-1) ?? cursor.lastId;
-    // A hole seen for the first time gets its proof snapshot on the next fold, so every transaction holding one of
-    // its ids has certainly been given its xid by then.
-    const blockedXmax = blockedBelow === null ? null : blockedBelow === cursor.blockedBelow ? (cursor.blockedXmax ?? Number(horizon.xmax)) : null;
+    // A new hole: its ids were drawn before the read saw the id above it, by transactions holding the table's write
+    // lock from before the draw to their end; those still running are among the writers now.
+    const sameHole = blockedBelow === cursor.blockedBelow && !holeIsDead && cursor.blockedBy !== null;
+    const blockedBy = blockedBelow === null ? null : sameHole ? cursor.blockedBy : await writersOf(tx, source);
     await tx.execute(sql`
-      UPDATE stats_cursors SET last_id = ${lastId}, blocked_below = ${blockedBelow}, blocked_xmax = ${blockedXmax}
+      UPDATE stats_cursors SET last_id = ${lastId}, blocked_below = ${blockedBelow}, blocked_by = ${blockedBy === null ? null : sql.param(blockedBy)}::text[]
       WHERE source = ${source}`);
     return { folded: take.length, more: blockedBelow === null && visible.length === input.batchSize, blockedBelow, timezone: cursor.timezone };
   });
@@ -133,7 +149,7 @@ const ROLLUP_TABLES = ['stats_follow_daily', 'stats_messages', 'stats_message_se
  */
 export async function resetRollups(db: Database, timezone: string): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT source FROM stats_cursors FOR UPDATE`);
+    await tx.execute(sql`SELECT source FROM stats_cursors ORDER BY source FOR UPDATE`);
     await tx.execute(sql`TRUNCATE ${sql.join(ROLLUP_TABLES.map((table) => sql.identifier(table)), sql`, `)}`);
     await tx.execute(sql`DELETE FROM stats_cursors`);
     for (const source of STATS_SOURCES) await tx.execute(sql`INSERT INTO stats_cursors (source, timezone) VALUES (${source}, ${timezone})`);

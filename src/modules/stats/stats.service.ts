@@ -16,10 +16,13 @@ export interface StatsRange {
 
 const DAY_MS = 86_400_000;
 
-/** Milliseconds of a `YYYY-MM-DD` at UTC midnight, or undefined for a day that does not exist (2026-02-30). */
+/** The first day a range may start on: no WeChat account (nor this platform) has events before it. */
+const FIRST_DAY = '2000-01-01';
+
+/** Milliseconds of a `YYYY-MM-DD` at UTC midnight, or undefined for a day that does not exist (2026-02-30) or is before FIRST_DAY. */
 function dayNumber(day: string): number | undefined {
   const ms = Date.parse(`${day}T00:00:00Z`);
-  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day ? undefined : ms;
+  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day || day < FIRST_DAY ? undefined : ms;
 }
 
 /** Today's date in `timeZone`, as YYYY-MM-DD. */
@@ -30,9 +33,9 @@ export function todayIn(timeZone: string, now: Date): string {
 /** Checks a range as every stats route takes it; a bad one is a 400 naming the field. */
 export function checkRange(range: StatsRange, today: string): StatsRange {
   const from = dayNumber(range.from);
-  if (from === undefined) throw new AppError('VALIDATION_FAILED', `querystring/from: ${range.from} is not a calendar day`, { field: 'from' });
+  if (from === undefined) throw new AppError('VALIDATION_FAILED', `querystring/from: ${range.from} is not a calendar day from ${FIRST_DAY} on`, { field: 'from' });
   const to = dayNumber(range.to);
-  if (to === undefined) throw new AppError('VALIDATION_FAILED', `querystring/to: ${range.to} is not a calendar day`, { field: 'to' });
+  if (to === undefined) throw new AppError('VALIDATION_FAILED', `querystring/to: ${range.to} is not a calendar day from ${FIRST_DAY} on`, { field: 'to' });
   if (from > to) throw new AppError('VALIDATION_FAILED', `querystring/from: ${range.from} is after to (${range.to})`, { field: 'from' });
   if (range.to > today) throw new AppError('VALIDATION_FAILED', `querystring/to: ${range.to} is after today (${today})`, { field: 'to' });
   if ((to - from) / DAY_MS + 1 > MAX_RANGE_DAYS) {
@@ -50,30 +53,36 @@ export function periodStart(day: string, period: Period): string {
   return new Date(ms - weekday * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** The first day of the period after the one that starts on `start`. */
+function nextPeriodStart(start: string, period: Period): string {
+  const ms = Date.parse(`${start}T00:00:00Z`);
+  if (period === 'day') return new Date(ms + DAY_MS).toISOString().slice(0, 10);
+  if (period === 'week') return new Date(ms + 7 * DAY_MS).toISOString().slice(0, 10);
+  const next = new Date(ms);
+  next.setUTCMonth(next.getUTCMonth() + 1);
+  return next.toISOString().slice(0, 10);
+}
+
 /** The start of every period that overlaps [from, to], in order. */
 export function periodStarts(from: string, to: string, period: Period): string[] {
   const starts: string[] = [];
-  for (let start = periodStart(from, period); start <= to; ) {
-    starts.push(start);
-    const ms = Date.parse(`${start}T00:00:00Z`);
-    if (period === 'day') start = new Date(ms + DAY_MS).toISOString().slice(0, 10);
-    else if (period === 'week') start = new Date(ms + 7 * DAY_MS).toISOString().slice(0, 10);
-    else {
-      const next = new Date(ms);
-      next.setUTCMonth(next.getUTCMonth() + 1);
-      start = next.toISOString().slice(0, 10);
-    }
-  }
+  for (let start = periodStart(from, period); start <= to; start = nextPeriodStart(start, period)) starts.push(start);
   return starts;
 }
 
+/** The last day of the period that starts on `start`. */
+export function periodEnd(start: string, period: Period): string {
+  return new Date(Date.parse(`${nextPeriodStart(start, period)}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+}
+
 /**
- * Follower growth per period: follows, unfollows and net growth, followers at the end of the period (or now, for
- * the current one), and follows and unfollows by scene.
+ * Follower growth per whole period: follows, unfollows and net growth, followers at the end of the period (or now,
+ * for the current one), and follows and unfollows by scene.
  */
 async function followerGrowth(db: Database, accountId: number, range: StatsRange) {
   const starts = periodStarts(range.from, range.to, range.granularity);
-  const [rows, before] = await Promise.all([listFollowDays(db, accountId, starts[0]!, range.to), followersBefore(db, accountId, starts[0]!)]);
+  const last = periodEnd(starts.at(-1)!, range.granularity);
+  const [rows, before] = await Promise.all([listFollowDays(db, accountId, starts[0]!, last), followersBefore(db, accountId, starts[0]!)]);
   const byStart = new Map(starts.map((start) => [start, new Map<string, { scene: string; newUser: number; cancelUser: number }>()]));
   for (const row of rows) {
     const scenes = byStart.get(periodStart(row.day, range.granularity))!;
@@ -99,7 +108,7 @@ async function activation(db: Database, accountId: number, range: StatsRange) {
   const byStart = new Map(starts.map((start) => [start, [] as typeof rows]));
   for (const row of rows) byStart.get(row.periodStart)?.push(row);
   return starts.map((refDate) => {
-    const types = byStart.get(refDate)!;
+    const types = byStart.get(refDate)!.sort((a, b) => (a.msgType < b.msgType ? -1 : 1));
     const all = types.find((type) => type.msgType === 'all');
     const msgUser = all?.msgUser ?? 0;
     const msgCount = all?.msgCount ?? 0;

@@ -151,6 +151,13 @@ const RECORD_ATTEMPTS = `
   SELECT i.id, m.id IS NOT NULL AS moved FROM input i LEFT JOIN moved m ON m.id = i.id`;
 
 /**
+ * What a receiver sent is stored as text, and PostgreSQL's text and jsonb cannot hold U+0000: a server answering
+ * `success\0` must cost a log row with U+FFFD in it, not a rejected record (and a push retried forever).
+ */
+const storable = (text: string | null) => (text === null ? null : text.replaceAll('\u0000', '\uFFFD'));
+const storableJson = (value: unknown) => JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? storable(item) : item));
+
+/**
  * Records attempts and moves their pushes on, all in one statement (the relay group-commits them): delivered or
  * given up (then the lane's next push may go), or back to pending with its next attempt `retryDelayMs` from now;
  * a passive reply is stored with its push. Only a push still pending is changed; its result is false when it was
@@ -168,10 +175,10 @@ export async function recordAttempts(pool: GroupStatementRunner, writes: Attempt
       writes.map((w) => w.attempt.attemptedAt.toISOString()),
       writes.map((w) => w.attempt.statusCode),
       writes.map((w) => w.attempt.latencyMs),
-      writes.map((w) => w.attempt.error),
-      writes.map((w) => w.attempt.responseFirstBytes),
+      writes.map((w) => storable(w.attempt.error)),
+      writes.map((w) => storable(w.attempt.responseFirstBytes)),
       writes.map((w) => w.attempt.succeeded),
-      writes.map((w) => (w.reply ? JSON.stringify(w.reply.message) : null)),
+      writes.map((w) => (w.reply ? storableJson(w.reply.message) : null)),
       writes.map((w) => w.reply?.inReplyToMsgId ?? null),
       writes.map((w) => w.reply?.at.toISOString() ?? null),
     ],
