@@ -1,3 +1,35 @@
+CREATE TABLE "stats_article_daily" (
+	"account_id" bigint NOT NULL,
+	"msg_data_id" bigint NOT NULL,
+	"article_index" smallint NOT NULL,
+	"day" date NOT NULL,
+	"action" text NOT NULL,
+	"users" integer DEFAULT 0 NOT NULL,
+	"count" integer DEFAULT 0 NOT NULL,
+	"first_users" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "stats_article_daily_account_id_msg_data_id_article_index_day_action_pk" PRIMARY KEY("account_id","msg_data_id","article_index","day","action")
+);
+--> statement-breakpoint
+CREATE TABLE "stats_article_day_users" (
+	"account_id" bigint NOT NULL,
+	"msg_data_id" bigint NOT NULL,
+	"article_index" smallint NOT NULL,
+	"day" date NOT NULL,
+	"action" text NOT NULL,
+	"wechat_user_id" bigint NOT NULL,
+	CONSTRAINT "stats_article_day_users_account_id_msg_data_id_article_index_day_action_wechat_user_id_pk" PRIMARY KEY("account_id","msg_data_id","article_index","day","action","wechat_user_id")
+);
+--> statement-breakpoint
+CREATE TABLE "stats_article_users" (
+	"account_id" bigint NOT NULL,
+	"msg_data_id" bigint NOT NULL,
+	"article_index" smallint NOT NULL,
+	"action" text NOT NULL,
+	"wechat_user_id" bigint NOT NULL,
+	"first_day" date NOT NULL,
+	CONSTRAINT "stats_article_users_account_id_msg_data_id_article_index_action_wechat_user_id_pk" PRIMARY KEY("account_id","msg_data_id","article_index","action","wechat_user_id")
+);
+--> statement-breakpoint
 CREATE TABLE "stats_cursors" (
 	"source" text PRIMARY KEY NOT NULL,
 	"last_id" bigint DEFAULT 0 NOT NULL,
@@ -40,3 +72,24 @@ CREATE TABLE "stats_messages" (
 	CONSTRAINT "stats_messages_account_id_period_period_start_msg_type_pk" PRIMARY KEY("account_id","period","period_start","msg_type"),
 	CONSTRAINT "stats_messages_period" CHECK ("stats_messages"."period" IN ('day', 'week', 'month'))
 );
+--> statement-breakpoint
+CREATE TABLE "stats_reads_daily" (
+	"account_id" bigint NOT NULL,
+	"day" date NOT NULL,
+	"action" text NOT NULL,
+	"channel" text NOT NULL,
+	"users" integer DEFAULT 0 NOT NULL,
+	"count" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "stats_reads_daily_account_id_day_action_channel_pk" PRIMARY KEY("account_id","day","action","channel")
+);
+--> statement-breakpoint
+CREATE TABLE "stats_reads_day_users" (
+	"account_id" bigint NOT NULL,
+	"day" date NOT NULL,
+	"action" text NOT NULL,
+	"channel" text NOT NULL,
+	"wechat_user_id" bigint NOT NULL,
+	CONSTRAINT "stats_reads_day_users_account_id_day_action_channel_wechat_user_id_pk" PRIMARY KEY("account_id","day","action","channel","wechat_user_id")
+);
+--> statement-breakpoint
+CREATE INDEX "stats_article_daily_day_idx" ON "stats_article_daily" USING btree ("account_id","day");

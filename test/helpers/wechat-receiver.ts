@@ -1,6 +1,8 @@
 import { createDecipheriv, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 
 /**
  * A developer's server written from WeChat's specification, not from the code under test: it checks every push's
@@ -94,5 +96,32 @@ export async function startWechatReceiver(options: { token: string; encodingAesK
       server.closeAllConnections();
       server.close(() => resolve());
     });
+  return receiver;
+}
+
+/** The token and EncodingAESKey the webhook tests configure. */
+export const TEST_WEBHOOK_TOKEN = 'Token123';
+export const TEST_WEBHOOK_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+/**
+ * Starts a spec receiver and makes it the account's developer server (the PUT verifies it, as WeChat does). The
+ * receiver goes into `receivers`, which the calling test file closes after each test.
+ */
+export async function serveAccount(
+  app: FastifyInstance,
+  owner: { headers: Record<string, string> },
+  accountId: number,
+  receivers: WechatReceiver[],
+  mode: 'plaintext' | 'compatible' | 'safe' = 'plaintext',
+): Promise<WechatReceiver> {
+  const receiver = await startWechatReceiver({ token: TEST_WEBHOOK_TOKEN, encodingAesKey: TEST_WEBHOOK_KEY });
+  receivers.push(receiver);
+  const saved = await app.inject({
+    method: 'PUT',
+    url: `/v1/accounts/${accountId}/webhook`,
+    headers: owner.headers,
+    payload: { url: receiver.url, token: TEST_WEBHOOK_TOKEN, encodingAESKey: TEST_WEBHOOK_KEY, mode },
+  });
+  expect(saved.statusCode, saved.body).toBe(200);
   return receiver;
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recountAccount } from '../../src/modules/stats/fold.repo.js';
 import type { Consumers } from '../../src/queues/consumers.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
+import { newsMessage, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { childEnv, startEntryPoint } from '../helpers/processes.js';
@@ -243,6 +244,101 @@ describe('statistics', () => {
     }
   });
 
+  it('counts article reads, original-link reads, shares and favourites per article and day, distinct readers apart from reads', async () => {
+    const { owner, account } = await setup();
+    const [a, b, c] = [await createWechatUser(ctx.app), await createWechatUser(ctx.app), await createWechatUser(ctx.app)];
+    const outsider = await createWechatUser(ctx.app); // reached by a share; does not follow
+    ctx.clock.set('2026-10-31T14:00:00Z'); // Oct 31, 22:00 in Shanghai
+    for (const user of [a, b, c]) await follow(ctx.app, user, account.appid);
+    const sent = await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: newsMessage(2) });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const finished = await waitForFinish(ctx.app, owner, account.id, sent.json().id);
+    const msgDataId = finished.msgDataId as number;
+    const engage = async (user: WechatUserSession, articleIndex: number, action: string, extra: Record<string, string> = {}) => {
+      const response = await ctx.app.inject({
+        method: 'POST',
+        url: '/client/v1/engagements',
+        headers: user.headers,
+        payload: { appid: account.appid, msgDataId, articleIndex, action, ...extra },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+    };
+    ctx.clock.set('2026-10-31T15:00:00Z'); // Oct 31, 23:00
+    await engage(a, 1, 'read');
+    await engage(a, 1, 'read');
+    await engage(b, 1, 'read', { source: 'moments' });
+    await engage(outsider, 1, 'read', { source: 'friends' });
+    await engage(a, 1, 'original');
+    await engage(a, 1, 'share', { shareScene: 'moments' });
+    await engage(b, 1, 'share', { shareScene: 'friend' });
+    await engage(b, 1, 'share', { shareScene: 'friend' });
+    await engage(c, 2, 'favorite');
+    ctx.clock.set('2026-10-31T16:30:00Z'); // Nov 1, 00:30
+    await engage(a, 1, 'read');
+    await engage(c, 2, 'read');
+    ctx.clock.set('2026-11-02T04:00:00Z');
+    await worker.statsFolder.catchUp();
+
+    const none = { intPageReadUser: 0, intPageReadCount: 0, oriPageReadUser: 0, oriPageReadCount: 0, shareUser: 0, shareCount: 0, addToFavUser: 0, addToFavCount: 0 };
+    const articles = await stats(owner, account.id, 'articles', 'from=2026-10-31&to=2026-11-01');
+    expect(articles.map(({ title: _title, ...row }) => row)).toEqual([
+      { refDate: '2026-10-31', msgDataId, articleIndex: 1, ...none, intPageReadUser: 3, intPageReadCount: 4, oriPageReadUser: 1, oriPageReadCount: 1, shareUser: 2, shareCount: 3 },
+      { refDate: '2026-10-31', msgDataId, articleIndex: 2, ...none, addToFavUser: 1, addToFavCount: 1 },
+      { refDate: '2026-11-01', msgDataId, articleIndex: 1, ...none, intPageReadUser: 1, intPageReadCount: 1 },
+      { refDate: '2026-11-01', msgDataId, articleIndex: 2, ...none, intPageReadUser: 1, intPageReadCount: 1 },
+    ]);
+    expect(articles[0]!.title).toBe('Article 1');
+
+    // To date: a, who read on both days, is one reader of article 1.
+    const totals = await stats(owner, account.id, `articles/${msgDataId}`, '');
+    expect(totals.map((row) => [row.refDate, row.articleIndex, row.targetUser, row.intPageReadUser, row.intPageReadCount, row.shareUser, row.addToFavUser])).toEqual([
+      ['2026-10-31', 1, 3, 3, 4, 2, 0],
+      ['2026-11-01', 1, 3, 3, 5, 2, 0],
+      ['2026-11-02', 1, 3, 3, 5, 2, 0],
+      ['2026-10-31', 2, 3, 0, 0, 0, 1],
+      ['2026-11-01', 2, 3, 1, 1, 0, 1],
+      ['2026-11-02', 2, 3, 1, 1, 0, 1],
+    ]);
+
+    const reads = await stats(owner, account.id, 'reads', 'from=2026-10-31&to=2026-11-01');
+    expect(reads[0]).toEqual({
+      refDate: '2026-10-31',
+      ...none,
+      intPageReadUser: 3,
+      intPageReadCount: 4,
+      oriPageReadUser: 1,
+      oriPageReadCount: 1,
+      shareUser: 2,
+      shareCount: 3,
+      addToFavUser: 1,
+      addToFavCount: 1,
+      bySource: [
+        { userSource: 'friends', intPageReadUser: 1, intPageReadCount: 1, oriPageReadUser: 0, oriPageReadCount: 0, addToFavUser: 0, addToFavCount: 0 },
+        { userSource: 'moments', intPageReadUser: 1, intPageReadCount: 1, oriPageReadUser: 0, oriPageReadCount: 0, addToFavUser: 0, addToFavCount: 0 },
+        { userSource: 'session', intPageReadUser: 1, intPageReadCount: 2, oriPageReadUser: 1, oriPageReadCount: 1, addToFavUser: 1, addToFavCount: 1 },
+      ],
+      byShareScene: [
+        { shareScene: 'friend', shareUser: 1, shareCount: 2 },
+        { shareScene: 'moments', shareUser: 1, shareCount: 1 },
+      ],
+    });
+    expect(reads[1]).toMatchObject({ refDate: '2026-11-01', intPageReadUser: 2, intPageReadCount: 2, shareUser: 0 });
+
+    // The rollups equal a recount from the events, and engagement is per day only.
+    const recount = await db().execute(sql`
+      SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date::text AS day, action::text, count(DISTINCT wechat_user_id)::int AS users, count(*)::int AS count
+      FROM article_engagements WHERE account_id = ${account.id} GROUP BY 1, 2 ORDER BY 1, 2`);
+    const rolled = await db().execute(sql`
+      SELECT day::text, action, users, count FROM stats_reads_daily WHERE account_id = ${account.id} AND channel = 'all' ORDER BY 1, 2`);
+    expect(rolled.rows).toEqual(recount.rows);
+    expectProblem(
+      await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/reads?from=2026-10-31&to=2026-11-01&granularity=week`, headers: owner.headers }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/articles/12345`, headers: owner.headers }), 404, 'ARTICLE_NOT_FOUND');
+  });
+
   it('answers CSV with the same rows as JSON', async () => {
     const { owner, account } = await setup();
     ctx.clock.set('2026-12-02T04:00:00Z');
@@ -308,14 +404,16 @@ describe('statistics', () => {
     await follow(ctx.app, user, account.appid);
     await say(user, account);
     await worker.statsFolder.catchUp();
+    // With the whole file run, the tests before this one have left rows in every rollup table.
+    // Every rollup table, each as a sorted list of its rows.
+    const tables = (await db().execute<{ name: string }>(sql`SELECT tablename AS name FROM pg_tables WHERE left(tablename, 6) = 'stats_' AND tablename <> 'stats_cursors' ORDER BY 1`)).rows;
+    expect(tables.length).toBe(8);
     const everything = async () =>
       Promise.all(
-        ['stats_follow_daily', 'stats_messages', 'stats_message_senders'].map(
-          async (table) => (await db().execute(sql`SELECT * FROM ${sql.identifier(table)} ORDER BY 1, 2, 3, 4, 5`)).rows,
-        ),
+        tables.map(async ({ name }) => (await db().execute(sql`SELECT * FROM ${sql.identifier(name)}`)).rows.map((row) => JSON.stringify(row)).sort()),
       );
     const before = await everything();
-    expect(before[0]!.length).toBeGreaterThan(0);
+    expect(before.flat().length).toBeGreaterThan(0);
 
     const run = async (...args: string[]) => {
       const cli = startEntryPoint('src/cli/stats-rebuild.ts', childEnv(ctx), args);

@@ -5,7 +5,7 @@ import { createAccount, registerAdmin, type AdminSession, type CreatedAccount } 
 import { createWechatUser, follow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { childEnv, freePort, killTree, startEntryPoint, type RunningProcess } from '../helpers/processes.js';
-import { startWechatReceiver, type ReceivedPush, type WechatReceiver } from '../helpers/wechat-receiver.js';
+import { serveAccount, type ReceivedPush, type WechatReceiver } from '../helpers/wechat-receiver.js';
 import { waitFor } from '../helpers/worker.js';
 
 // The product's crash requirement: SIGKILL the API right after a commit and the worker mid-push, and each event still
@@ -16,7 +16,6 @@ const WEBHOOK_TIMEOUT_MS = 1_000;
 const LEASE_MS = WEBHOOK_TIMEOUT_MS + 10_000;
 const ctx = useTestContext();
 
-const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const running: RunningProcess[] = [];
 const receivers: WechatReceiver[] = [];
 const clients: pg.Client[] = [];
@@ -91,15 +90,7 @@ async function accountWithFollowers(n: number) {
     const user = await createWechatUser(ctx.app);
     fans.push({ ...user, openid: await follow(ctx.app, user, account.appid) });
   }
-  const receiver = await startWechatReceiver({ token: 'Token123', encodingAesKey: KEY });
-  receivers.push(receiver);
-  const saved = await ctx.app.inject({
-    method: 'PUT',
-    url: `/v1/accounts/${account.id}/webhook`,
-    headers: owner.headers,
-    payload: { url: receiver.url, token: 'Token123', encodingAESKey: KEY, mode: 'plaintext' },
-  });
-  expect(saved.statusCode, saved.body).toBe(200);
+  const receiver = await serveAccount(ctx.app, owner, account.id, receivers);
   return { account, fans, receiver };
 }
 

@@ -4,7 +4,7 @@ import type { Consumers } from '../../src/queues/consumers.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { createWechatUser, follow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
-import { startWechatReceiver, type WechatReceiver } from '../helpers/wechat-receiver.js';
+import { serveAccount, type WechatReceiver } from '../helpers/wechat-receiver.js';
 import { startWorker, waitFor } from '../helpers/worker.js';
 
 // A short deadline keeps the hanging-server cases quick; WeChat's is 5 s (WEBHOOK_TIMEOUT_MS).
@@ -22,7 +22,6 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
 });
 
-const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
 interface Attempt {
   attemptedAt: string;
@@ -49,15 +48,7 @@ interface Delivery {
 async function accountWithServer() {
   const owner = await registerAdmin(ctx.app);
   const account = await createAccount(ctx.app, owner);
-  const receiver = await startWechatReceiver({ token: 'Token123', encodingAesKey: KEY });
-  receivers.push(receiver);
-  const saved = await ctx.app.inject({
-    method: 'PUT',
-    url: `/v1/accounts/${account.id}/webhook`,
-    headers: owner.headers,
-    payload: { url: receiver.url, token: 'Token123', encodingAESKey: KEY, mode: 'plaintext' },
-  });
-  expect(saved.statusCode, saved.body).toBe(200);
+  const receiver = await serveAccount(ctx.app, owner, account.id, receivers);
   return { owner, account, receiver };
 }
 

@@ -6,7 +6,7 @@ import { createAccount, registerAdmin, type AdminSession, type CreatedAccount } 
 import { sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
-import { startWechatReceiver, type WechatReceiver } from '../helpers/wechat-receiver.js';
+import { serveAccount, type WechatReceiver } from '../helpers/wechat-receiver.js';
 import { startWorker, waitFor } from '../helpers/worker.js';
 
 // A short deadline keeps the hanging-server cases quick; WeChat's is 5 s (WEBHOOK_TIMEOUT_MS).
@@ -24,20 +24,11 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
 });
 
-const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
 async function accountWithServer(mode: 'plaintext' | 'compatible' | 'safe' = 'plaintext') {
   const owner = await registerAdmin(ctx.app);
   const account = await createAccount(ctx.app, owner);
-  const receiver = await startWechatReceiver({ token: 'Token123', encodingAesKey: KEY });
-  receivers.push(receiver);
-  const saved = await ctx.app.inject({
-    method: 'PUT',
-    url: `/v1/accounts/${account.id}/webhook`,
-    headers: owner.headers,
-    payload: { url: receiver.url, token: 'Token123', encodingAESKey: KEY, mode },
-  });
-  expect(saved.statusCode, saved.body).toBe(200);
+  const receiver = await serveAccount(ctx.app, owner, account.id, receivers, mode);
   return { owner, account, receiver };
 }
 

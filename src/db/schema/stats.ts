@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, check, date, index, integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
 
 /**
  * Statistics rollups: per account and calendar day (in the time zone recorded on the fold cursor, QUOTA_TIMEZONE),
@@ -78,4 +78,83 @@ export const statsMessageSenders = pgTable(
     check('stats_message_senders_count', sql`${t.msgCount} > 0`),
     check('stats_message_senders_period', sql`${t.period} IN ('day', 'week', 'month')`),
   ],
+);
+
+/**
+ * Engagement with one article (msg_data_id + index) per day and action (read: the article page, original: its
+ * original link, share, favorite): distinct users that day, events, and users engaging that way with the article for
+ * the first time (their running sum is the article's distinct users to date).
+ */
+export const statsArticleDaily = pgTable(
+  'stats_article_daily',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    msgDataId: bigint('msg_data_id', { mode: 'number' }).notNull(),
+    articleIndex: smallint('article_index').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    action: text('action').notNull(),
+    users: integer('users').notNull().default(0),
+    count: integer('count').notNull().default(0),
+    firstUsers: integer('first_users').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.msgDataId, t.articleIndex, t.day, t.action] }), index('stats_article_daily_day_idx').on(t.accountId, t.day)],
+);
+
+/** Who engaged with an article on a day, per action: what makes the article's daily users exact. */
+export const statsArticleDayUsers = pgTable(
+  'stats_article_day_users',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    msgDataId: bigint('msg_data_id', { mode: 'number' }).notNull(),
+    articleIndex: smallint('article_index').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    action: text('action').notNull(),
+    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.msgDataId, t.articleIndex, t.day, t.action, t.wechatUserId] })],
+);
+
+/** Who ever engaged with an article, per action, and the day they first did: the article's users to date. */
+export const statsArticleUsers = pgTable(
+  'stats_article_users',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    msgDataId: bigint('msg_data_id', { mode: 'number' }).notNull(),
+    articleIndex: smallint('article_index').notNull(),
+    action: text('action').notNull(),
+    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
+    firstDay: date('first_day', { mode: 'string' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.msgDataId, t.articleIndex, t.action, t.wechatUserId] })],
+);
+
+/**
+ * The account's article engagement per day, action and channel: where a read, original-link read or favourite came
+ * from (WeChat's user_source: session, moments, history, …) or, for a share, where it went (friend, moments,
+ * other); 'all' is every channel. Distinct users and events.
+ */
+export const statsReadsDaily = pgTable(
+  'stats_reads_daily',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    action: text('action').notNull(),
+    channel: text('channel').notNull(),
+    users: integer('users').notNull().default(0),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.action, t.channel] })],
+);
+
+/** Who engaged on a day per action and channel: what makes the account's daily users exact. */
+export const statsReadsDayUsers = pgTable(
+  'stats_reads_day_users',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    action: text('action').notNull(),
+    channel: text('channel').notNull(),
+    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.action, t.channel, t.wechatUserId] })],
 );

@@ -9,7 +9,7 @@ import type { Database, Executor } from '../../db/client.js';
  */
 
 /** The event tables folded, each with its own cursor. */
-export const STATS_SOURCES = ['follow_events', 'messages'] as const;
+export const STATS_SOURCES = ['follow_events', 'messages', 'article_engagements'] as const;
 export type StatsSource = (typeof STATS_SOURCES)[number];
 
 /** WeChat's buckets of messages sent per follower (getupstreammsgdist's count_interval 1, 2, 3). */
@@ -21,6 +21,10 @@ const bucketOf = (count: SQL) => sql`CASE WHEN ${count} = 0 THEN 0 WHEN ${count}
  * (and type) the first time they appear, and the buckets move by the sender's count before and after.
  */
 export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, timezone: string): Promise<void> {
+  if (source === 'article_engagements') {
+    await foldEngagements(db, rows, timezone);
+    return;
+  }
   if (source === 'follow_events') {
     await db.execute(sql`
       INSERT INTO stats_follow_daily AS d (account_id, day, scene, new_user, cancel_user)
@@ -60,6 +64,60 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
     SET msg_user = m.msg_user + excluded.msg_user, msg_count = m.msg_count + excluded.msg_count,
         senders_1_to_5 = m.senders_1_to_5 + excluded.senders_1_to_5, senders_6_to_10 = m.senders_6_to_10 + excluded.senders_6_to_10,
         senders_over_10 = m.senders_over_10 + excluded.senders_over_10`);
+}
+
+/**
+ * Article engagements: per article, day and action, the events, the users new that day and the users new to the
+ * article (first_users, whose running sum is the article's users to date); per account, day, action and channel
+ * (the read's source, or the share's scene; 'all' too), the events and the users new that day.
+ */
+async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promise<void> {
+  await db.execute(sql`
+    WITH events AS (
+      SELECT account_id, msg_data_id, article_index, action::text AS action,
+             CASE WHEN action = 'share' THEN share_scene ELSE source END AS channel, wechat_user_id,
+             (occurred_at AT TIME ZONE ${timezone})::date AS day
+      FROM article_engagements WHERE ${rows}
+    ), per_user AS (
+      SELECT account_id, msg_data_id, article_index, day, action, wechat_user_id, count(*)::int AS n FROM events GROUP BY 1, 2, 3, 4, 5, 6
+    ), new_that_day AS (
+      INSERT INTO stats_article_day_users (account_id, msg_data_id, article_index, day, action, wechat_user_id)
+      SELECT account_id, msg_data_id, article_index, day, action, wechat_user_id FROM per_user
+      ON CONFLICT DO NOTHING
+      RETURNING account_id, msg_data_id, article_index, day, action
+    ), new_to_article AS (
+      INSERT INTO stats_article_users (account_id, msg_data_id, article_index, action, wechat_user_id, first_day)
+      SELECT account_id, msg_data_id, article_index, action, wechat_user_id, min(day) FROM per_user GROUP BY 1, 2, 3, 4, 5
+      ON CONFLICT DO NOTHING
+      RETURNING account_id, msg_data_id, article_index, first_day AS day, action
+    ), article_deltas AS (
+      SELECT account_id, msg_data_id, article_index, day, action, sum(n)::int AS count, 0 AS users, 0 AS first_users FROM per_user GROUP BY 1, 2, 3, 4, 5
+      UNION ALL
+      SELECT account_id, msg_data_id, article_index, day, action, 0, count(*)::int, 0 FROM new_that_day GROUP BY 1, 2, 3, 4, 5
+      UNION ALL
+      SELECT account_id, msg_data_id, article_index, day, action, 0, 0, count(*)::int FROM new_to_article GROUP BY 1, 2, 3, 4, 5
+    ), articles AS (
+      INSERT INTO stats_article_daily AS d (account_id, msg_data_id, article_index, day, action, users, count, first_users)
+      SELECT account_id, msg_data_id, article_index, day, action, sum(users), sum(count), sum(first_users) FROM article_deltas GROUP BY 1, 2, 3, 4, 5
+      ON CONFLICT (account_id, msg_data_id, article_index, day, action) DO UPDATE
+      SET users = d.users + excluded.users, count = d.count + excluded.count, first_users = d.first_users + excluded.first_users
+    ), per_channel AS (
+      SELECT e.account_id, e.day, e.action, c.channel, e.wechat_user_id, count(*)::int AS n
+      FROM events e CROSS JOIN LATERAL (VALUES (e.channel), ('all')) AS c(channel)
+      GROUP BY 1, 2, 3, 4, 5
+    ), new_in_channel AS (
+      INSERT INTO stats_reads_day_users (account_id, day, action, channel, wechat_user_id)
+      SELECT account_id, day, action, channel, wechat_user_id FROM per_channel
+      ON CONFLICT DO NOTHING
+      RETURNING account_id, day, action, channel
+    ), channel_deltas AS (
+      SELECT account_id, day, action, channel, sum(n)::int AS count, 0 AS users FROM per_channel GROUP BY 1, 2, 3, 4
+      UNION ALL
+      SELECT account_id, day, action, channel, 0, count(*)::int FROM new_in_channel GROUP BY 1, 2, 3, 4
+    )
+    INSERT INTO stats_reads_daily AS r (account_id, day, action, channel, users, count)
+    SELECT account_id, day, action, channel, sum(users), sum(count) FROM channel_deltas GROUP BY 1, 2, 3, 4
+    ON CONFLICT (account_id, day, action, channel) DO UPDATE SET users = r.users + excluded.users, count = r.count + excluded.count`);
 }
 
 type Cursor = {
@@ -141,7 +199,16 @@ export async function foldNext(db: Database, source: StatsSource, input: { timez
   });
 }
 
-const ROLLUP_TABLES = ['stats_follow_daily', 'stats_messages', 'stats_message_senders'];
+const ROLLUP_TABLES = [
+  'stats_follow_daily',
+  'stats_messages',
+  'stats_message_senders',
+  'stats_article_daily',
+  'stats_article_day_users',
+  'stats_article_users',
+  'stats_reads_daily',
+  'stats_reads_day_users',
+];
 
 /**
  * Empties every rollup and resets the cursors (to `timezone`), waiting for any fold in progress; folding from the

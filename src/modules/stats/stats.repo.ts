@@ -58,3 +58,57 @@ export async function listMessagePeriods(db: Executor, accountId: number, period
     WHERE account_id = ${accountId} AND period = ${period} AND period_start BETWEEN ${fromStart}::date AND ${toStart}::date`);
   return result.rows.map((row) => ({ ...row, periodStart: dayOf(row.periodStart) }));
 }
+
+export type ArticleDayRow = {
+  msgDataId: number;
+  articleIndex: number;
+  day: string;
+  action: string;
+  users: number;
+  count: number;
+  firstUsers: number;
+};
+
+const articleDayColumns = sql`
+  msg_data_id AS "msgDataId", article_index AS "articleIndex", ${epochDays(sql`day`)} AS day, action, users, count, first_users AS "firstUsers"`;
+
+/** Engagement per article, day and action from `from` to `to`, for every article of the account, in no particular order. */
+export async function listArticleDays(db: Executor, accountId: number, from: string, to: string): Promise<ArticleDayRow[]> {
+  const result = await db.execute<Omit<ArticleDayRow, 'day'> & { day: number }>(sql`
+    SELECT ${articleDayColumns} FROM stats_article_daily
+    WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date`);
+  return result.rows.map((row) => ({ ...row, day: dayOf(row.day) }));
+}
+
+/** Every day of engagement with the articles of one broadcast (msg_data_id), in no particular order. */
+export async function listBroadcastArticleDays(db: Executor, accountId: number, msgDataId: number): Promise<ArticleDayRow[]> {
+  const result = await db.execute<Omit<ArticleDayRow, 'day'> & { day: number }>(sql`
+    SELECT ${articleDayColumns} FROM stats_article_daily WHERE account_id = ${accountId} AND msg_data_id = ${msgDataId}`);
+  return result.rows.map((row) => ({ ...row, day: dayOf(row.day) }));
+}
+
+export type StatsArticle = { msgDataId: number; articleIndex: number; title: string; sentDay: string | null; targetUser: number };
+
+/**
+ * The articles of the given broadcasts (by msg_data_id), deleted ones too (what happened stays in the statistics),
+ * with the broadcast's send day in `timezone` and its recipients (WeChat's target_user).
+ */
+export async function findStatsArticles(db: Executor, accountId: number, msgDataIds: number[], timezone: string): Promise<StatsArticle[]> {
+  if (msgDataIds.length === 0) return [];
+  const result = await db.execute<Omit<StatsArticle, 'sentDay'> & { sentDay: number | null }>(sql`
+    SELECT a.msg_data_id AS "msgDataId", a.idx AS "articleIndex", a.title,
+           ${epochDays(sql`(coalesce(b.started_at, b.created_at) AT TIME ZONE ${timezone})::date`)} AS "sentDay", b.sent_count AS "targetUser"
+    FROM broadcast_articles a JOIN broadcasts b ON b.account_id = a.account_id AND b.msg_data_id = a.msg_data_id
+    WHERE a.account_id = ${accountId} AND a.msg_data_id = ANY(${sql.param(msgDataIds)}::bigint[]) AND NOT b.is_preview`);
+  return result.rows.map((row) => ({ ...row, sentDay: row.sentDay === null ? null : dayOf(row.sentDay) }));
+}
+
+export type ReadDayRow = { day: string; action: string; channel: string; users: number; count: number };
+
+/** The account's engagement per day, action and channel from `from` to `to`, in no particular order. */
+export async function listReadDays(db: Executor, accountId: number, from: string, to: string): Promise<ReadDayRow[]> {
+  const result = await db.execute<Omit<ReadDayRow, 'day'> & { day: number }>(sql`
+    SELECT ${epochDays(sql`day`)} AS day, action, channel, users, count FROM stats_reads_daily
+    WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date`);
+  return result.rows.map((row) => ({ ...row, day: dayOf(row.day) }));
+}

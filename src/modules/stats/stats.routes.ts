@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
 import { csvStream } from './stats.csv.js';
-import { ActivationItem, FollowerGrowthItem, ItemsOf, StatsQuery } from './stats.schemas.js';
+import { ActivationItem, ArticleDayItem, ArticleParams, ArticleQuery, ArticleTotalItem, FollowerGrowthItem, ItemsOf, ReadDayItem, StatsQuery } from './stats.schemas.js';
 import type { StatsService } from './stats.service.js';
 
 /** Whether the client asked for CSV: `?format=csv`, or an Accept that prefers text/csv (and no `format=json`). */
@@ -62,5 +62,57 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         'distribution.6-10',
         'distribution.>10',
       ]),
+  });
+
+  const engagementColumns = ['intPageReadUser', 'intPageReadCount', 'oriPageReadUser', 'oriPageReadCount', 'shareUser', 'shareCount', 'addToFavUser', 'addToFavCount'];
+
+  app.get('/v1/accounts/:id/stats/articles', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: 'Article engagement per day and article: page readers and reads, original-link readers and reads, sharers and shares, favourites',
+      description: `${csvNote}. Per day only (granularity=day).`,
+      params: AccountParams,
+      querystring: StatsQuery,
+      response: { 200: ItemsOf(ArticleDayItem), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) =>
+      answer(request, reply, await stats.articles(request.accountAccess.account.id, request.query), ['refDate', 'msgDataId', 'articleIndex', 'title', ...engagementColumns]),
+  });
+
+  app.get('/v1/accounts/:id/stats/articles/:msgDataId', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: "One news broadcast's articles from their send day to today: figures to date, with the recipients",
+      description: csvNote,
+      params: ArticleParams,
+      querystring: ArticleQuery,
+      response: { 200: ItemsOf(ArticleTotalItem), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) =>
+      answer(request, reply, await stats.articleTotals(request.accountAccess.account.id, request.params.msgDataId), [
+        'refDate',
+        'articleIndex',
+        'title',
+        'targetUser',
+        ...engagementColumns,
+      ]),
+  });
+
+  app.get('/v1/accounts/:id/stats/reads', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: "The account's article engagement per day, with reads by source and shares by scene",
+      description: `${csvNote}. Per day only (granularity=day).`,
+      params: AccountParams,
+      querystring: StatsQuery,
+      response: { 200: ItemsOf(ReadDayItem), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) => answer(request, reply, await stats.reads(request.accountAccess.account.id, request.query), ['refDate', ...engagementColumns]),
   });
 };

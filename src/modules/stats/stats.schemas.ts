@@ -45,3 +45,56 @@ export const ActivationItem = Type.Object(
 );
 
 export const ItemsOf = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) }, { additionalProperties: false });
+
+const engagementFields = {
+  intPageReadUser: Count,
+  intPageReadCount: Count,
+  oriPageReadUser: Count,
+  oriPageReadCount: Count,
+  shareUser: Count,
+  shareCount: Count,
+  addToFavUser: Count,
+  addToFavCount: Count,
+};
+
+export const ArticleDayItem = Type.Object(
+  { refDate: Type.String(), msgDataId: Type.Integer(), articleIndex: Type.Integer(), title: Type.String(), ...engagementFields },
+  { additionalProperties: false, description: 'users are distinct per day; counts are events' },
+);
+
+export const ArticleTotalItem = Type.Object(
+  {
+    refDate: Type.String(),
+    articleIndex: Type.Integer(),
+    title: Type.String(),
+    targetUser: Type.Integer({ minimum: 0, description: 'followers the broadcast was delivered to (送达人数)' }),
+    ...engagementFields,
+  },
+  { additionalProperties: false, description: 'figures to date: users distinct over the whole time since the send day' },
+);
+
+export const ArticleParams = Type.Object(
+  { id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), msgDataId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) },
+  { additionalProperties: false },
+);
+export const ArticleQuery = Type.Object({ format: Type.Optional(Type.Enum(['json', 'csv'])) }, { additionalProperties: false });
+
+export const ReadDayItem = Type.Object(
+  {
+    refDate: Type.String(),
+    ...engagementFields,
+    bySource: Type.Array(
+      Type.Object({
+        userSource: Type.String({ description: 'where the article was opened: session, friends, moments, history, kanyikan, souyisou, other' }),
+        intPageReadUser: Count,
+        intPageReadCount: Count,
+        oriPageReadUser: Count,
+        oriPageReadCount: Count,
+        addToFavUser: Count,
+        addToFavCount: Count,
+      }),
+    ),
+    byShareScene: Type.Array(Type.Object({ shareScene: Type.String({ description: 'friend, moments or other' }), shareUser: Count, shareCount: Count })),
+  },
+  { additionalProperties: false, description: 'every article of the account; users are distinct per day (and per source)' },
+);

@@ -1,7 +1,17 @@
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { followersBefore, listFollowDays, listMessagePeriods, type Period } from './stats.repo.js';
+import {
+  findStatsArticles,
+  followersBefore,
+  listArticleDays,
+  listBroadcastArticleDays,
+  listFollowDays,
+  listMessagePeriods,
+  listReadDays,
+  type ArticleDayRow,
+  type Period,
+} from './stats.repo.js';
 
 export type StatsService = ReturnType<typeof createStatsService>;
 
@@ -123,15 +133,133 @@ async function activation(db: Database, accountId: number, range: StatsRange) {
   });
 }
 
+/** WeChat's names for the figures of each engagement action: users and events. */
+const ACTION_FIELDS = {
+  read: ['intPageReadUser', 'intPageReadCount'],
+  original: ['oriPageReadUser', 'oriPageReadCount'],
+  share: ['shareUser', 'shareCount'],
+  favorite: ['addToFavUser', 'addToFavCount'],
+} as const;
+type ActionName = keyof typeof ACTION_FIELDS;
+type EngagementFigures = Record<(typeof ACTION_FIELDS)[ActionName][number], number>;
+
+const noEngagement = (): EngagementFigures => ({
+  intPageReadUser: 0,
+  intPageReadCount: 0,
+  oriPageReadUser: 0,
+  oriPageReadCount: 0,
+  shareUser: 0,
+  shareCount: 0,
+  addToFavUser: 0,
+  addToFavCount: 0,
+});
+
+function addEngagement(figures: EngagementFigures, action: string, users: number, count: number) {
+  const fields = ACTION_FIELDS[action as ActionName];
+  if (!fields) return;
+  figures[fields[0]] += users;
+  figures[fields[1]] += count;
+}
+
+/** Engagement is counted per day: distinct users of a week or month are not kept, so other granularities are refused. */
+function perDayOnly(range: StatsRange, what: string) {
+  if (range.granularity !== 'day') throw new AppError('VALIDATION_FAILED', `querystring/granularity: ${what} are per day`, { field: 'granularity' });
+}
+
+/** Per day and article with any engagement: users and events per action, with the article's title. */
+async function articles(db: Database, accountId: number, range: StatsRange, timezone: string) {
+  perDayOnly(range, 'article statistics');
+  const rows = await listArticleDays(db, accountId, range.from, range.to);
+  const byKey = new Map<string, { refDate: string; msgDataId: number; articleIndex: number } & EngagementFigures>();
+  for (const row of rows) {
+    const key = `${row.day}/${row.msgDataId}/${row.articleIndex}`;
+    let item = byKey.get(key);
+    if (!item) byKey.set(key, (item = { refDate: row.day, msgDataId: row.msgDataId, articleIndex: row.articleIndex, ...noEngagement() }));
+    addEngagement(item, row.action, row.users, row.count);
+  }
+  const known = await findStatsArticles(db, accountId, [...new Set(rows.map((row) => row.msgDataId))], timezone);
+  const titles = new Map(known.map((article) => [`${article.msgDataId}/${article.articleIndex}`, article.title]));
+  return [...byKey.values()]
+    .sort((a, b) => (a.refDate !== b.refDate ? (a.refDate < b.refDate ? -1 : 1) : a.msgDataId - b.msgDataId || a.articleIndex - b.articleIndex))
+    .map((item) => ({ ...item, title: titles.get(`${item.msgDataId}/${item.articleIndex}`) ?? '' }));
+}
+
+/**
+ * One broadcast's articles from their send day to today (at most a year): per day, the figures to date (users are
+ * distinct over the whole time: someone who read on two days counts once), with the broadcast's recipients.
+ */
+async function articleTotals(db: Database, accountId: number, msgDataId: number, today: string, timezone: string) {
+  const known = await findStatsArticles(db, accountId, [msgDataId], timezone);
+  if (known.length === 0) throw new AppError('ARTICLE_NOT_FOUND', `This account sent no news with msgDataId ${msgDataId}`);
+  const rows = await listBroadcastArticleDays(db, accountId, msgDataId);
+  const first = known[0]!.sentDay ?? today;
+  const last = periodStarts(first, today, 'day').slice(0, MAX_RANGE_DAYS).at(-1) ?? first;
+  const byArticleDay = new Map<string, ArticleDayRow[]>();
+  for (const row of rows) {
+    const key = `${row.articleIndex}/${row.day}`;
+    byArticleDay.set(key, [...(byArticleDay.get(key) ?? []), row]);
+  }
+  return known
+    .sort((a, b) => a.articleIndex - b.articleIndex)
+    .flatMap((article) => {
+      const toDate = noEngagement();
+      return periodStarts(first, last, 'day').map((refDate) => {
+        for (const row of byArticleDay.get(`${article.articleIndex}/${refDate}`) ?? []) addEngagement(toDate, row.action, row.firstUsers, row.count);
+        return { refDate, articleIndex: article.articleIndex, title: article.title, targetUser: article.targetUser, ...toDate };
+      });
+    });
+}
+
+/** The account's engagement per day: totals, reads by where they came from, shares by where they went. */
+async function reads(db: Database, accountId: number, range: StatsRange) {
+  perDayOnly(range, 'reads');
+  const rows = await listReadDays(db, accountId, range.from, range.to);
+  const days = new Map(
+    periodStarts(range.from, range.to, 'day').map((day) => [
+      day,
+      { totals: noEngagement(), sources: new Map<string, EngagementFigures>(), shareScenes: new Map<string, { shareUser: number; shareCount: number }>() },
+    ]),
+  );
+  for (const row of rows) {
+    const day = days.get(row.day)!;
+    if (row.channel === 'all') addEngagement(day.totals, row.action, row.users, row.count);
+    else if (row.action === 'share') day.shareScenes.set(row.channel, { shareUser: row.users, shareCount: row.count });
+    else {
+      const source = day.sources.get(row.channel) ?? noEngagement();
+      addEngagement(source, row.action, row.users, row.count);
+      day.sources.set(row.channel, source);
+    }
+  }
+  const byName = <T>(entries: Map<string, T>) => [...entries].sort(([a], [b]) => (a < b ? -1 : 1));
+  return [...days].map(([refDate, day]) => ({
+    refDate,
+    ...day.totals,
+    bySource: byName(day.sources).map(([userSource, figures]) => ({
+      userSource,
+      intPageReadUser: figures.intPageReadUser,
+      intPageReadCount: figures.intPageReadCount,
+      oriPageReadUser: figures.oriPageReadUser,
+      oriPageReadCount: figures.oriPageReadCount,
+      addToFavUser: figures.addToFavUser,
+      addToFavCount: figures.addToFavCount,
+    })),
+    byShareScene: byName(day.shareScenes).map(([shareScene, figures]) => ({ shareScene, ...figures })),
+  }));
+}
+
 /**
  * Statistics for marketers, live: read from the rollups the worker folds from the event tables (fold.repo.ts)
  * within a second or so of each event.
  */
 export function createStatsService(deps: { db: Database; clock: Clock; timeZone: string }) {
   const { db } = deps;
-  const checked = (range: StatsRange) => checkRange(range, todayIn(deps.timeZone, deps.clock.now()));
+  const today = () => todayIn(deps.timeZone, deps.clock.now());
+  const checked = (range: StatsRange) => checkRange(range, today());
   return {
     followers: (accountId: number, range: StatsRange) => followerGrowth(db, accountId, checked(range)),
     activation: (accountId: number, range: StatsRange) => activation(db, accountId, checked(range)),
+    articles: (accountId: number, range: StatsRange) => articles(db, accountId, checked(range), deps.timeZone),
+    articleTotals: (accountId: number, msgDataId: number) => articleTotals(db, accountId, msgDataId, today(), deps.timeZone),
+    reads: (accountId: number, range: StatsRange) => reads(db, accountId, checked(range)),
   };
 }
