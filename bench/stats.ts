@@ -41,7 +41,7 @@ async function timed(call: () => Promise<unknown>): Promise<{ p50: number; p99: 
 
 try {
   const seedStarted = performance.now();
-  const seeded = await seedAccount(env.deps, { followers: followerCount, days, churnRate: 0.12, chunkSize: 50_000, concurrency: 2, messageSenderRate: 0.03 });
+  const seeded = await seedAccount(env.deps, { followers: followerCount, days, churnRate: 0.12, chunkSize: 50_000, concurrency: 2, messageSenderRate: 0.03, broadcastHistory: true, deliveryDays: 0 });
   log(`seeded ${followerCount} followers over ${days} days in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
   const foldStarted = performance.now();

@@ -41,10 +41,10 @@ CREATE TABLE "stats_cursors" (
 CREATE TABLE "stats_follow_daily" (
 	"account_id" bigint NOT NULL,
 	"day" date NOT NULL,
-	"scene" text NOT NULL,
 	"new_user" integer DEFAULT 0 NOT NULL,
 	"cancel_user" integer DEFAULT 0 NOT NULL,
-	CONSTRAINT "stats_follow_daily_account_id_day_scene_pk" PRIMARY KEY("account_id","day","scene")
+	"by_scene" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	CONSTRAINT "stats_follow_daily_account_id_day_pk" PRIMARY KEY("account_id","day")
 );
 --> statement-breakpoint
 CREATE TABLE "stats_message_senders" (

@@ -182,8 +182,9 @@ describe('statistics', () => {
     const rollups = async () => ({
       follows: (
         await db().execute(sql`
-        SELECT day::text, scene, new_user, cancel_user FROM stats_follow_daily
-        WHERE account_id = ${account.id} AND (new_user, cancel_user) <> (0, 0) ORDER BY 1, 2`)
+        SELECT day::text, s.key AS scene, (s.value->>0)::int AS new_user, (s.value->>1)::int AS cancel_user
+        FROM stats_follow_daily CROSS JOIN LATERAL jsonb_each(by_scene) AS s
+        WHERE account_id = ${account.id} ORDER BY 1, 2`)
       ).rows,
       messages: (
         await db().execute(sql`

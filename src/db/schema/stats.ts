@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
+import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
 
 /**
  * Statistics rollups: per account and calendar day (in the time zone recorded on the fold cursor, QUOTA_TIMEZONE),
@@ -25,17 +25,20 @@ export const statsCursors = pgTable('stats_cursors', {
   timezone: text('timezone').notNull(),
 });
 
-/** Follows and unfollows per day and scene (an unfollow counts under the scene of the follow it ended). */
+/**
+ * Follows and unfollows per day, in total and by scene (an unfollow counts under the scene of the follow it ended):
+ * `by_scene` is {"<scene>": [follows, unfollows]}. One row a day keeps a year's read to 365 rows.
+ */
 export const statsFollowDaily = pgTable(
   'stats_follow_daily',
   {
     accountId: bigint('account_id', { mode: 'number' }).notNull(),
     day: date('day', { mode: 'string' }).notNull(),
-    scene: text('scene').notNull(),
     newUser: integer('new_user').notNull().default(0),
     cancelUser: integer('cancel_user').notNull().default(0),
+    byScene: jsonb('by_scene').$type<Record<string, [number, number]>>().notNull().default({}),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.day, t.scene] })],
+  (t) => [primaryKey({ columns: [t.accountId, t.day] })],
 );
 
 /** The periods message statistics are kept for: distinct senders of a week or month do not add up from days. */

@@ -27,13 +27,22 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
   }
   if (source === 'follow_events') {
     await db.execute(sql`
-      INSERT INTO stats_follow_daily AS d (account_id, day, scene, new_user, cancel_user)
-      SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date, scene,
-             count(*) FILTER (WHERE kind = 'subscribe'), count(*) FILTER (WHERE kind = 'unsubscribe')
-      FROM follow_events WHERE ${rows}
-      GROUP BY 1, 2, 3
-      ON CONFLICT (account_id, day, scene) DO UPDATE
-      SET new_user = d.new_user + excluded.new_user, cancel_user = d.cancel_user + excluded.cancel_user`);
+      WITH per_scene AS (
+        SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date AS day, scene,
+               count(*) FILTER (WHERE kind = 'subscribe')::int AS follows, count(*) FILTER (WHERE kind = 'unsubscribe')::int AS unfollows
+        FROM follow_events WHERE ${rows}
+        GROUP BY 1, 2, 3
+      )
+      INSERT INTO stats_follow_daily AS d (account_id, day, new_user, cancel_user, by_scene)
+      SELECT account_id, day, sum(follows), sum(unfollows), jsonb_object_agg(scene, jsonb_build_array(follows, unfollows))
+      FROM per_scene GROUP BY 1, 2
+      ON CONFLICT (account_id, day) DO UPDATE
+      SET new_user = d.new_user + excluded.new_user, cancel_user = d.cancel_user + excluded.cancel_user,
+          by_scene = (
+            SELECT jsonb_object_agg(key, jsonb_build_array(follows, unfollows)) FROM (
+              SELECT key, sum((value->>0)::int) AS follows, sum((value->>1)::int) AS unfollows
+              FROM (SELECT * FROM jsonb_each(d.by_scene) UNION ALL SELECT * FROM jsonb_each(excluded.by_scene)) AS scenes
+              GROUP BY key) AS merged)`);
     return;
   }
   await db.execute(sql`

@@ -18,15 +18,16 @@ const dayOf = (epochDay: number) => new Date(epochDay * 86_400_000).toISOString(
 
 export type FollowDayRow = {
   day: string;
-  scene: string;
   newUser: number;
   cancelUser: number;
+  /** Follows and unfollows by scene. */
+  byScene: Record<string, [number, number]>;
 };
 
-/** Follows and unfollows per day and scene from `from` to `to`, both included, in no particular order. */
+/** Follows and unfollows per day from `from` to `to`, both included, in no particular order. */
 export async function listFollowDays(db: Executor, accountId: number, from: string, to: string): Promise<FollowDayRow[]> {
   const result = await db.execute<Omit<FollowDayRow, 'day'> & { day: number }>(sql`
-    SELECT ${epochDays(sql`day`)} AS day, scene, new_user AS "newUser", cancel_user AS "cancelUser"
+    SELECT ${epochDays(sql`day`)} AS day, new_user AS "newUser", cancel_user AS "cancelUser", by_scene AS "byScene"
     FROM stats_follow_daily
     WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date`);
   return result.rows.map((row) => ({ ...row, day: dayOf(row.day) }));

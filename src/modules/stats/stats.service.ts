@@ -96,10 +96,12 @@ async function followerGrowth(db: Database, accountId: number, range: StatsRange
   const byStart = new Map(starts.map((start) => [start, new Map<string, { scene: string; newUser: number; cancelUser: number }>()]));
   for (const row of rows) {
     const scenes = byStart.get(periodStart(row.day, range.granularity))!;
-    const scene = scenes.get(row.scene) ?? { scene: row.scene, newUser: 0, cancelUser: 0 };
-    scene.newUser += row.newUser;
-    scene.cancelUser += row.cancelUser;
-    scenes.set(row.scene, scene);
+    for (const [name, [follows, unfollows]] of Object.entries(row.byScene)) {
+      const scene = scenes.get(name) ?? { scene: name, newUser: 0, cancelUser: 0 };
+      scene.newUser += follows;
+      scene.cancelUser += unfollows;
+      scenes.set(name, scene);
+    }
   }
   let cumulative = before;
   return starts.map((refDate) => {
