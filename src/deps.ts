@@ -17,6 +17,7 @@ import { createBroadcastJobs, type BroadcastJobs } from './modules/broadcasts/br
 import { createBroadcastsService, type BroadcastsService } from './modules/broadcasts/broadcasts.service.js';
 import { createFanout, type Fanout } from './modules/broadcasts/fanout.service.js';
 import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbound-http.js';
+import { createDatacube, type Datacube } from './modules/stats/datacube.js';
 import { createStatsService, type StatsService } from './modules/stats/stats.service.js';
 import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createProducers, type Producers } from './queues/queues.js';
@@ -52,6 +53,8 @@ export interface Deps {
     fanout: Fanout;
     webhooks: WebhooksService;
     stats: StatsService;
+    /** WeChat's /datacube views over the statistics, for the WeChat-compatible API to mount. */
+    datacube: Datacube;
   };
   close(): Promise<void>;
 }
@@ -99,6 +102,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     // WeChat gives a server 3 s to accept the connection, within the 5 s of the whole exchange.
     connectTimeoutMs: Math.min(3_000, config.webhooks.timeoutMs),
   });
+  const stats = createStatsService({ db, clock, timeZone: config.quotaTimeZone });
   const services = {
     auth: createAuthService({
       db,
@@ -126,7 +130,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       logger,
     }),
     webhooks: createWebhooksService({ db, clock, http: outboundHttp }),
-    stats: createStatsService({ db, clock, timeZone: config.quotaTimeZone }),
+    stats,
+    datacube: createDatacube({ stats, timeZone: config.quotaTimeZone, now: () => clock.now() }),
   };
 
   return {

@@ -93,3 +93,18 @@ export function sqlState(error: unknown): string | undefined {
 export function isUniqueViolation(error: unknown): boolean {
   return sqlState(error) === '23505';
 }
+
+/**
+ * An error as WeChat's JSON APIs answer it: `{errcode, errmsg}` with WeChat's own code and words (e.g. 61500
+ * "date format error"). Raised by handlers that serve WeChat's formats (the /datacube views), answered as-is by the
+ * WeChat-compatible facade.
+ */
+export class WechatError extends Error {
+  override name = 'WechatError';
+  constructor(
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
+    super(`${errcode} ${errmsg}`);
+  }
+}

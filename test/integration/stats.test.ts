@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WechatError } from '../../src/errors.js';
 import { recountAccount } from '../../src/modules/stats/fold.repo.js';
 import type { Consumers } from '../../src/queues/consumers.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
@@ -338,6 +339,82 @@ describe('statistics', () => {
       'VALIDATION_FAILED',
     );
     expectProblem(await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/articles/12345`, headers: owner.headers }), 404, 'ARTICLE_NOT_FOUND');
+  });
+
+  it("answers WeChat's datacube views from the same rollups, in WeChat's names and codes, with its spans and errors", async () => {
+    const { owner, account } = await setup();
+    const [a, b] = [await createWechatUser(ctx.app), await createWechatUser(ctx.app)];
+    ctx.clock.set('2026-10-31T02:00:00Z'); // Oct 31, 10:00 in Shanghai
+    await follow(ctx.app, a, account.appid, 'ADD_SCENE_QR_CODE');
+    await follow(ctx.app, b, account.appid, 'ADD_SCENE_SEARCH');
+    await say(a, account);
+    await say(a, account, 'image');
+    await say(b, account);
+    const sent = await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: newsMessage(1) });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const msgDataId = (await waitForFinish(ctx.app, owner, account.id, sent.json().id)).msgDataId as number;
+    const engage = (user: WechatUserSession, action: string, extra: Record<string, string> = {}) =>
+      ctx.app.inject({ method: 'POST', url: '/client/v1/engagements', headers: user.headers, payload: { appid: account.appid, msgDataId, articleIndex: 1, action, ...extra } });
+    expect((await engage(a, 'read', { source: 'moments' })).statusCode).toBe(201);
+    expect((await engage(b, 'read')).statusCode).toBe(201);
+    expect((await engage(b, 'share', { shareScene: 'friend' })).statusCode).toBe(201);
+    ctx.clock.set('2026-11-01T02:00:00Z');
+    await unfollow(ctx.app, b, account.appid);
+    await say(a, account);
+    ctx.clock.set('2026-11-02T04:00:00Z'); // yesterday is Nov 1
+    await worker.statsFolder.catchUp();
+    const datacube = ctx.deps.services.datacube;
+    const list = async (view: Parameters<typeof datacube.answer>[0], begin: string, end: string) => (await datacube.answer(view, account.id, { begin_date: begin, end_date: end })).list;
+
+    expect(await list('getusersummary', '2026-10-31', '2026-11-01')).toEqual([
+      { ref_date: '2026-10-31', user_source: 1, new_user: 1, cancel_user: 0 },
+      { ref_date: '2026-10-31', user_source: 30, new_user: 1, cancel_user: 0 },
+      { ref_date: '2026-11-01', user_source: 1, new_user: 0, cancel_user: 1 },
+    ]);
+    expect(await list('getusercumulate', '2026-10-31', '2026-11-01')).toEqual([
+      { ref_date: '2026-10-31', user_source: 0, cumulate_user: 2 },
+      { ref_date: '2026-11-01', user_source: 0, cumulate_user: 1 },
+    ]);
+    expect(await list('getupstreammsg', '2026-10-31', '2026-11-01')).toEqual([
+      { ref_date: '2026-10-31', msg_type: 1, msg_user: 2, msg_count: 2 },
+      { ref_date: '2026-10-31', msg_type: 2, msg_user: 1, msg_count: 1 },
+      { ref_date: '2026-11-01', msg_type: 1, msg_user: 1, msg_count: 1 },
+    ]);
+    expect(await list('getupstreammsgweek', '2026-10-31', '2026-11-01')).toEqual([
+      { ref_date: '2026-10-26', msg_type: 1, msg_user: 2, msg_count: 3 },
+      { ref_date: '2026-10-26', msg_type: 2, msg_user: 1, msg_count: 1 },
+    ]);
+    expect(await list('getupstreammsgdist', '2026-10-31', '2026-10-31')).toEqual([{ ref_date: '2026-10-31', count_interval: 1, msg_user: 2 }]);
+    const read = { int_page_read_user: 2, int_page_read_count: 2, ori_page_read_user: 0, ori_page_read_count: 0, share_user: 1, share_count: 1, add_to_fav_user: 0, add_to_fav_count: 0 };
+    expect(await list('getarticlesummary', '2026-10-31', '2026-10-31')).toEqual([{ ref_date: '2026-10-31', msgid: `${msgDataId}_1`, title: 'Article 1', ...read }]);
+    const [total] = (await list('getarticletotal', '2026-10-31', '2026-10-31')) as Array<{ msgid: string; details: Array<Record<string, unknown>> }>;
+    expect(total!.msgid).toBe(`${msgDataId}_1`);
+    expect(total!.details).toEqual([
+      { stat_date: '2026-10-31', target_user: 2, ...read },
+      { stat_date: '2026-11-01', target_user: 2, ...read },
+    ]);
+    const userRead = await list('getuserread', '2026-10-31', '2026-10-31');
+    expect(userRead[0]).toEqual({ ref_date: '2026-10-31', user_source: 99_999_999, ...read });
+    expect(userRead.slice(1).map((row) => [(row as { user_source: number }).user_source, (row as { int_page_read_user: number }).int_page_read_user])).toEqual([
+      [0, 1],
+      [2, 1],
+    ]);
+    expect(await list('getusershare', '2026-10-31', '2026-11-01')).toEqual([{ ref_date: '2026-10-31', share_scene: 1, share_count: 1, share_user: 1 }]);
+
+    const refusal = async (view: Parameters<typeof datacube.answer>[0], body: unknown) => {
+      const error = await datacube.answer(view, account.id, body).then(() => undefined, (caught: unknown) => caught);
+      expect(error).toBeInstanceOf(WechatError);
+      return (error as WechatError).errcode;
+    };
+    expect(await refusal('getusersummary', { begin_date: '2026-10-31' })).toBe(61500);
+    expect(await refusal('getusersummary', { begin_date: '2026/10/31', end_date: '2026-11-01' })).toBe(61500);
+    expect(await refusal('getusersummary', { begin_date: '2026-02-30', end_date: '2026-03-01' })).toBe(61500);
+    expect(await refusal('getusersummary', null)).toBe(61500);
+    expect(await refusal('getusersummary', { begin_date: '2026-10-25', end_date: '2026-11-01' })).toBe(61501); // 8 days > 7
+    expect(await refusal('getuserread', { begin_date: '2026-10-29', end_date: '2026-11-01' })).toBe(61501); // 4 days > 3
+    expect(await refusal('getusersummary', { begin_date: '2026-11-01', end_date: '2026-10-31' })).toBe(61501);
+    expect(await refusal('getusersummary', { begin_date: '2026-11-02', end_date: '2026-11-02' })).toBe(61501); // today
+    expect(await list('getusersummary', '2026-10-26', '2026-11-01')).toHaveLength(8); // 7 days, one with two sources
   });
 
   it('answers CSV with the same rows as JSON', async () => {

@@ -113,3 +113,13 @@ export async function listReadDays(db: Executor, accountId: number, from: string
     WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date`);
   return result.rows.map((row) => ({ ...row, day: dayOf(row.day) }));
 }
+
+/** The msg_data_ids of the news broadcasts (not previews) the account started sending on `day` in `timezone`. */
+export async function listNewsSentOn(db: Executor, accountId: number, day: string, timezone: string): Promise<number[]> {
+  const result = await db.execute<{ msgDataId: number }>(sql`
+    SELECT msg_data_id AS "msgDataId" FROM broadcasts
+    WHERE account_id = ${accountId} AND msg_data_id IS NOT NULL AND NOT is_preview AND started_at IS NOT NULL
+      AND started_at >= (${day}::date::timestamp AT TIME ZONE ${timezone}) AND started_at < ((${day}::date + 1)::timestamp AT TIME ZONE ${timezone})
+    ORDER BY msg_data_id`);
+  return result.rows.map((row) => row.msgDataId);
+}

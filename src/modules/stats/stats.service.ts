@@ -8,6 +8,7 @@ import {
   listBroadcastArticleDays,
   listFollowDays,
   listMessagePeriods,
+  listNewsSentOn,
   listReadDays,
   type ArticleDayRow,
   type Period,
@@ -263,5 +264,7 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
     articles: (accountId: number, range: StatsRange) => articles(db, accountId, checked(range), deps.timeZone),
     articleTotals: (accountId: number, msgDataId: number) => articleTotals(db, accountId, msgDataId, today(), deps.timeZone),
     reads: (accountId: number, range: StatsRange) => reads(db, accountId, checked(range)),
+    /** The news broadcasts sent on a day (their msg_data_ids), for WeChat's getarticletotal. */
+    articlesSentOn: (accountId: number, day: string) => listNewsSentOn(db, accountId, day, deps.timeZone),
   };
 }
