@@ -314,10 +314,11 @@ describe('statistics', () => {
       shareCount: 3,
       addToFavUser: 1,
       addToFavCount: 1,
+      // The shares were made from articles opened in the session (the default source).
       bySource: [
-        { userSource: 'friends', intPageReadUser: 1, intPageReadCount: 1, oriPageReadUser: 0, oriPageReadCount: 0, addToFavUser: 0, addToFavCount: 0 },
-        { userSource: 'moments', intPageReadUser: 1, intPageReadCount: 1, oriPageReadUser: 0, oriPageReadCount: 0, addToFavUser: 0, addToFavCount: 0 },
-        { userSource: 'session', intPageReadUser: 1, intPageReadCount: 2, oriPageReadUser: 1, oriPageReadCount: 1, addToFavUser: 1, addToFavCount: 1 },
+        { userSource: 'friends', ...none, intPageReadUser: 1, intPageReadCount: 1 },
+        { userSource: 'moments', ...none, intPageReadUser: 1, intPageReadCount: 1 },
+        { userSource: 'session', ...none, intPageReadUser: 1, intPageReadCount: 2, oriPageReadUser: 1, oriPageReadCount: 1, shareUser: 2, shareCount: 3, addToFavUser: 1, addToFavCount: 1 },
       ],
       byShareScene: [
         { shareScene: 'friend', shareUser: 1, shareCount: 2 },
@@ -339,6 +340,20 @@ describe('statistics', () => {
       'VALIDATION_FAILED',
     );
     expectProblem(await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/articles/12345`, headers: owner.headers }), 404, 'ARTICLE_NOT_FOUND');
+
+    // A read of an earlier day folded after a later one (ids need not follow occurred_at, as in seeded history): c,
+    // whose first read of article 2 was folded as Nov 1, read it on Oct 31 too; the first day moves back.
+    const cFollower = (await db().execute<{ id: number }>(sql`SELECT id FROM followers WHERE account_id = ${account.id} AND wechat_user_id = ${c.userId}`)).rows[0]!;
+    await db().execute(sql`
+      INSERT INTO article_engagements (account_id, msg_data_id, article_index, wechat_user_id, follower_id, was_follower, action, source, occurred_at)
+      VALUES (${account.id}, ${msgDataId}, 2, ${c.userId}, ${cFollower.id}, true, 'read', 'session', '2026-10-31T15:30:00Z')`);
+    await worker.statsFolder.catchUp();
+    const article2 = (await stats(owner, account.id, `articles/${msgDataId}`, '')).filter((row) => row.articleIndex === 2);
+    expect(article2.map((row) => [row.refDate, row.intPageReadUser, row.intPageReadCount])).toEqual([
+      ['2026-10-31', 1, 1],
+      ['2026-11-01', 1, 2],
+      ['2026-11-02', 1, 2],
+    ]);
   });
 
   it("answers WeChat's datacube views from the same rollups, in WeChat's names and codes, with its spans and errors", async () => {
@@ -389,15 +404,19 @@ describe('statistics', () => {
     expect(await list('getarticlesummary', '2026-10-31', '2026-10-31')).toEqual([{ ref_date: '2026-10-31', msgid: `${msgDataId}_1`, title: 'Article 1', ...read }]);
     const [total] = (await list('getarticletotal', '2026-10-31', '2026-10-31')) as Array<{ msgid: string; details: Array<Record<string, unknown>> }>;
     expect(total!.msgid).toBe(`${msgDataId}_1`);
-    expect(total!.details).toEqual([
+    expect(total!.details).toMatchObject([
       { stat_date: '2026-10-31', target_user: 2, ...read },
       { stat_date: '2026-11-01', target_user: 2, ...read },
     ]);
+    // The per-source detail fields WeChat documents are there (0: not kept per article yet).
+    expect(total!.details[0]).toHaveProperty('int_page_from_session_read_user', 0);
+    expect(total!.details[0]).toHaveProperty('feed_share_from_other_cnt', 0);
     const userRead = await list('getuserread', '2026-10-31', '2026-10-31');
     expect(userRead[0]).toEqual({ ref_date: '2026-10-31', user_source: 99_999_999, ...read });
-    expect(userRead.slice(1).map((row) => [(row as { user_source: number }).user_source, (row as { int_page_read_user: number }).int_page_read_user])).toEqual([
-      [0, 1],
-      [2, 1],
+    // Per source: b read in the session and shared from there; a read from moments.
+    expect(userRead.slice(1).map((row) => [(row as { user_source: number }).user_source, (row as { int_page_read_user: number }).int_page_read_user, (row as { share_user: number }).share_user])).toEqual([
+      [0, 1, 1],
+      [2, 1, 0],
     ]);
     expect(await list('getusershare', '2026-10-31', '2026-11-01')).toEqual([{ ref_date: '2026-10-31', share_scene: 1, share_count: 1, share_user: 1 }]);
 
@@ -414,6 +433,7 @@ describe('statistics', () => {
     expect(await refusal('getuserread', { begin_date: '2026-10-29', end_date: '2026-11-01' })).toBe(61501); // 4 days > 3
     expect(await refusal('getusersummary', { begin_date: '2026-11-01', end_date: '2026-10-31' })).toBe(61501);
     expect(await refusal('getusersummary', { begin_date: '2026-11-02', end_date: '2026-11-02' })).toBe(61501); // today
+    expect(await refusal('getusersummary', { begin_date: '2014-11-30', end_date: '2014-11-30' })).toBe(61501); // before WeChat's statistics
     expect(await list('getusersummary', '2026-10-26', '2026-11-01')).toHaveLength(8); // 7 days, one with two sources
   });
 

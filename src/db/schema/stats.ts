@@ -132,9 +132,9 @@ export const statsArticleUsers = pgTable(
 );
 
 /**
- * The account's article engagement per day, action and channel: where a read, original-link read or favourite came
- * from (WeChat's user_source: session, moments, history, …) or, for a share, where it went (friend, moments,
- * other); 'all' is every channel. Distinct users and events.
+ * The account's article engagement per day, action and channel: where the article was opened (WeChat's
+ * user_source: session, moments, history, …), 'scene:<friend|moments|other>' for where a share went, and 'all'.
+ * Distinct users and events.
  */
 export const statsReadsDaily = pgTable(
   'stats_reads_daily',

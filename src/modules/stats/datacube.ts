@@ -49,6 +49,17 @@ const SHARE_SCENE: Record<string, number> = { friend: 1, moments: 2, other: 255 
 /** Upstream msg_type: 1 text, 2 image, 3 voice, 4 video, 6 other (third-party app and link messages). */
 const MSG_TYPE: Record<string, number> = { text: 1, image: 2, voice: 3, video: 4, shortvideo: 4, location: 6, link: 6 };
 
+/**
+ * getarticletotal's per-source figures: reads by where the article was opened and shares by where the sharer read
+ * it are not kept per article yet, so they are 0 (present, so clients that read them get numbers).
+ */
+const NO_SOURCE_DETAIL = Object.fromEntries(
+  [
+    ...['session', 'hist_msg', 'feed', 'friends', 'other', 'kanyikan', 'souyisou'].flatMap((from) => [`int_page_from_${from}_read_user`, `int_page_from_${from}_read_count`]),
+    ...['session', 'feed', 'other'].flatMap((from) => [`feed_share_from_${from}_user`, `feed_share_from_${from}_cnt`]),
+  ].map((field) => [field, 0]),
+);
+
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -63,7 +74,8 @@ export function datacubeRange(view: DatacubeView, body: unknown, today: string):
   const { begin_date: from, end_date: to } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (!validDate(from) || !validDate(to)) throw new WechatError(61500, 'date format error');
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS;
-  if (days < 0 || days >= DATACUBE_SPANS[view] || to >= today) throw new WechatError(61501, 'date range error');
+  // WeChat keeps statistics from 2014-12-01 on.
+  if (days < 0 || days >= DATACUBE_SPANS[view] || to >= today || from < '2014-12-01') throw new WechatError(61501, 'date range error');
   return { from, to };
 }
 
@@ -164,7 +176,7 @@ export function createDatacube(deps: { stats: StatsService; timeZone: string; no
             ref_date: range.from,
             msgid: `${msgDataId}_${articleIndex}`,
             title: rows[0]!.title,
-            details: rows.map((row) => ({ stat_date: row.refDate, target_user: row.targetUser, ...engagement(row) })),
+            details: rows.map((row) => ({ stat_date: row.refDate, target_user: row.targetUser, ...engagement(row), ...NO_SOURCE_DETAIL })),
           });
         }
       }
@@ -183,8 +195,8 @@ export function createDatacube(deps: { stats: StatsService; timeZone: string; no
             int_page_read_count: source.intPageReadCount,
             ori_page_read_user: 0,
             ori_page_read_count: 0,
-            share_user: 0,
-            share_count: 0,
+            share_user: source.shareUser,
+            share_count: source.shareCount,
             add_to_fav_user: 0,
             add_to_fav_count: 0,
           }))

@@ -78,13 +78,14 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
 /**
  * Article engagements: per article, day and action, the events, the users new that day and the users new to the
  * article (first_users, whose running sum is the article's users to date); per account, day, action and channel
- * (the read's source, or the share's scene; 'all' too), the events and the users new that day.
+ * (where the article was opened; 'scene:<scene>' for where a share went; 'all'), the events and the users new that
+ * day.
  */
 async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promise<void> {
   await db.execute(sql`
     WITH events AS (
       SELECT account_id, msg_data_id, article_index, action::text AS action,
-             CASE WHEN action = 'share' THEN share_scene ELSE source END AS channel, wechat_user_id,
+             source, share_scene, wechat_user_id,
              (occurred_at AT TIME ZONE ${timezone})::date AS day
       FROM article_engagements WHERE ${rows}
     ), per_user AS (
@@ -94,17 +95,27 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
       SELECT account_id, msg_data_id, article_index, day, action, wechat_user_id FROM per_user
       ON CONFLICT DO NOTHING
       RETURNING account_id, msg_data_id, article_index, day, action
-    ), new_to_article AS (
-      INSERT INTO stats_article_users (account_id, msg_data_id, article_index, action, wechat_user_id, first_day)
-      SELECT account_id, msg_data_id, article_index, action, wechat_user_id, min(day) FROM per_user GROUP BY 1, 2, 3, 4, 5
-      ON CONFLICT DO NOTHING
-      RETURNING account_id, msg_data_id, article_index, first_day AS day, action
+    ), first_days AS (
+      -- Each user's first day with the article in this batch, against the first day already kept (folds of one
+      -- source never overlap, so this read is current). A batch may hold an earlier day than one folded before
+      -- (ids do not follow occurred_at exactly): the first day moves back, and its count with it.
+      SELECT c.account_id, c.msg_data_id, c.article_index, c.action, c.wechat_user_id, c.day, u.first_day AS kept_day
+      FROM (SELECT account_id, msg_data_id, article_index, action, wechat_user_id, min(day) AS day FROM per_user GROUP BY 1, 2, 3, 4, 5) c
+      LEFT JOIN stats_article_users u USING (account_id, msg_data_id, article_index, action, wechat_user_id)
+    ), moved_first AS (
+      SELECT * FROM first_days WHERE kept_day IS NULL OR day < kept_day
+    ), first_kept AS (
+      INSERT INTO stats_article_users AS u (account_id, msg_data_id, article_index, action, wechat_user_id, first_day)
+      SELECT account_id, msg_data_id, article_index, action, wechat_user_id, day FROM moved_first
+      ON CONFLICT (account_id, msg_data_id, article_index, action, wechat_user_id) DO UPDATE SET first_day = excluded.first_day
     ), article_deltas AS (
       SELECT account_id, msg_data_id, article_index, day, action, sum(n)::int AS count, 0 AS users, 0 AS first_users FROM per_user GROUP BY 1, 2, 3, 4, 5
       UNION ALL
       SELECT account_id, msg_data_id, article_index, day, action, 0, count(*)::int, 0 FROM new_that_day GROUP BY 1, 2, 3, 4, 5
       UNION ALL
-      SELECT account_id, msg_data_id, article_index, day, action, 0, 0, count(*)::int FROM new_to_article GROUP BY 1, 2, 3, 4, 5
+      SELECT account_id, msg_data_id, article_index, day, action, 0, 0, count(*)::int FROM moved_first GROUP BY 1, 2, 3, 4, 5
+      UNION ALL
+      SELECT account_id, msg_data_id, article_index, kept_day, action, 0, 0, -count(*)::int FROM moved_first WHERE kept_day IS NOT NULL GROUP BY 1, 2, 3, 4, 5
     ), articles AS (
       INSERT INTO stats_article_daily AS d (account_id, msg_data_id, article_index, day, action, users, count, first_users)
       SELECT account_id, msg_data_id, article_index, day, action, sum(users), sum(count), sum(first_users) FROM article_deltas GROUP BY 1, 2, 3, 4, 5
@@ -112,7 +123,8 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
       SET users = d.users + excluded.users, count = d.count + excluded.count, first_users = d.first_users + excluded.first_users
     ), per_channel AS (
       SELECT e.account_id, e.day, e.action, c.channel, e.wechat_user_id, count(*)::int AS n
-      FROM events e CROSS JOIN LATERAL (VALUES (e.channel), ('all')) AS c(channel)
+      FROM events e CROSS JOIN LATERAL (VALUES (e.source), ('all'), ('scene:' || e.share_scene)) AS c(channel)
+      WHERE c.channel IS NOT NULL
       GROUP BY 1, 2, 3, 4, 5
     ), new_in_channel AS (
       INSERT INTO stats_reads_day_users (account_id, day, action, channel, wechat_user_id)

@@ -90,6 +90,8 @@ export const ReadDayItem = Type.Object(
         intPageReadCount: Count,
         oriPageReadUser: Count,
         oriPageReadCount: Count,
+        shareUser: Count,
+        shareCount: Count,
         addToFavUser: Count,
         addToFavCount: Count,
       }),

@@ -226,7 +226,7 @@ async function reads(db: Database, accountId: number, range: StatsRange) {
   for (const row of rows) {
     const day = days.get(row.day)!;
     if (row.channel === 'all') addEngagement(day.totals, row.action, row.users, row.count);
-    else if (row.action === 'share') day.shareScenes.set(row.channel, { shareUser: row.users, shareCount: row.count });
+    else if (row.channel.startsWith('scene:')) day.shareScenes.set(row.channel.slice('scene:'.length), { shareUser: row.users, shareCount: row.count });
     else {
       const source = day.sources.get(row.channel) ?? noEngagement();
       addEngagement(source, row.action, row.users, row.count);
@@ -243,6 +243,8 @@ async function reads(db: Database, accountId: number, range: StatsRange) {
       intPageReadCount: figures.intPageReadCount,
       oriPageReadUser: figures.oriPageReadUser,
       oriPageReadCount: figures.oriPageReadCount,
+      shareUser: figures.shareUser,
+      shareCount: figures.shareCount,
       addToFavUser: figures.addToFavUser,
       addToFavCount: figures.addToFavCount,
     })),
