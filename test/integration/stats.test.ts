@@ -29,8 +29,14 @@ async function setup() {
   return { owner, account };
 }
 
-async function say(user: WechatUserSession, account: CreatedAccount, msgType: 'text' | 'image' = 'text') {
-  const payload = msgType === 'text' ? { appid: account.appid, msgType, content: 'hi' } : { appid: account.appid, msgType, picUrl: 'https://example.com/p.png' };
+async function say(user: WechatUserSession, account: CreatedAccount, msgType: 'text' | 'image' | 'video' | 'shortvideo' = 'text') {
+  const fields =
+    msgType === 'text'
+      ? { content: 'hi' }
+      : msgType === 'image'
+        ? { picUrl: 'https://example.com/p.png' }
+        : { videoUrl: 'https://example.com/v.mp4', thumbUrl: 'https://example.com/t.jpg' };
+  const payload = { appid: account.appid, msgType, ...fields };
   const response = await ctx.app.inject({ method: 'POST', url: '/client/v1/messages', headers: user.headers, payload });
   expect(response.statusCode, response.body).toBe(201);
 }
@@ -150,7 +156,7 @@ describe('statistics', () => {
           following.add(i);
         }
       } else {
-        await say(user, account, roll < 3 ? 'image' : 'text');
+        await say(user, account, roll < 2 ? 'image' : roll < 3 ? 'video' : roll < 4 ? 'shortvideo' : 'text');
       }
       // Fold now and then, so rollups are added to in many small steps, as in production.
       if (step % 37 === 0) await worker.statsFolder.catchUp();
@@ -172,7 +178,9 @@ describe('statistics', () => {
           SELECT p.period, p.start, t AS msg_type, wechat_user_id, count(*) AS n
           FROM events
           CROSS JOIN LATERAL (VALUES ('day', day), ('week', date_trunc('week', day)::date), ('month', date_trunc('month', day)::date)) AS p(period, start)
-          CROSS JOIN LATERAL unnest(ARRAY[msg_type, 'all']) AS t
+          CROSS JOIN LATERAL unnest(ARRAY[msg_type, 'all',
+            CASE WHEN msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN msg_type IN ('link', 'location') THEN 'wechat:6' END]) AS t
+          WHERE t IS NOT NULL
           GROUP BY 1, 2, 3, 4)
         SELECT period, start::text, msg_type, count(*)::int AS msg_user, sum(n)::int AS msg_count,
                count(*) FILTER (WHERE n BETWEEN 1 AND 5)::int AS b1, count(*) FILTER (WHERE n BETWEEN 6 AND 10)::int AS b2,
@@ -376,6 +384,8 @@ describe('statistics', () => {
     ctx.clock.set('2026-11-01T02:00:00Z');
     await unfollow(ctx.app, b, account.appid);
     await say(a, account);
+    await say(a, account, 'video');
+    await say(a, account, 'shortvideo');
     ctx.clock.set('2026-11-02T04:00:00Z'); // yesterday is Nov 1
     await worker.statsFolder.catchUp();
     const datacube = ctx.deps.services.datacube;
@@ -394,11 +404,17 @@ describe('statistics', () => {
       { ref_date: '2026-10-31', msg_type: 1, msg_user: 2, msg_count: 2 },
       { ref_date: '2026-10-31', msg_type: 2, msg_user: 1, msg_count: 1 },
       { ref_date: '2026-11-01', msg_type: 1, msg_user: 1, msg_count: 1 },
+      // A video and a short video from one follower: WeChat's type 4, one sender.
+      { ref_date: '2026-11-01', msg_type: 4, msg_user: 1, msg_count: 2 },
     ]);
     expect(await list('getupstreammsgweek', '2026-10-31', '2026-11-01')).toEqual([
       { ref_date: '2026-10-26', msg_type: 1, msg_user: 2, msg_count: 3 },
       { ref_date: '2026-10-26', msg_type: 2, msg_user: 1, msg_count: 1 },
+      { ref_date: '2026-10-26', msg_type: 4, msg_user: 1, msg_count: 2 },
     ]);
+    // The admin API lists our own types only.
+    const [nov1] = await stats(owner, account.id, 'activation', 'from=2026-11-01&to=2026-11-01');
+    expect((nov1!.byType as Array<{ msgType: string }>).map((type) => type.msgType)).toEqual(['shortvideo', 'text', 'video']);
     expect(await list('getupstreammsgdist', '2026-10-31', '2026-10-31')).toEqual([{ ref_date: '2026-10-31', count_interval: 1, msg_user: 2 }]);
     const read = { int_page_read_user: 2, int_page_read_count: 2, ori_page_read_user: 0, ori_page_read_count: 0, share_user: 1, share_count: 1, add_to_fav_user: 0, add_to_fav_count: 0 };
     expect(await list('getarticlesummary', '2026-10-31', '2026-10-31')).toEqual([{ ref_date: '2026-10-31', msgid: `${msgDataId}_1`, title: 'Article 1', ...read }]);

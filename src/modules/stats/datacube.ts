@@ -46,8 +46,6 @@ const USER_SOURCE: Record<SubscribeScene, number> = {
 const READ_SOURCE: Record<string, number> = { session: 0, friends: 1, moments: 2, history: 4, other: 5, kanyikan: 6, souyisou: 7 };
 const ALL_SOURCES = 99_999_999;
 const SHARE_SCENE: Record<string, number> = { friend: 1, moments: 2, other: 255 };
-/** Upstream msg_type: 1 text, 2 image, 3 voice, 4 video, 6 other (third-party app and link messages). */
-const MSG_TYPE: Record<string, number> = { text: 1, image: 2, voice: 3, video: 4, shortvideo: 4, location: 6, link: 6 };
 
 /**
  * getarticletotal's per-source figures: reads by where the article was opened and shares by where the sharer read
@@ -117,14 +115,8 @@ export function createDatacube(deps: { stats: StatsService; timeZone: string; no
   const day = (range: { from: string; to: string }) => ({ ...range, granularity: 'day' as const });
 
   async function messages(accountId: number, range: { from: string; to: string }, granularity: 'day' | 'week' | 'month') {
-    const items = await stats.activation(accountId, { ...range, granularity });
-    return items.flatMap((item) =>
-      summed(
-        item.byType.map((type) => ({ ref_date: item.refDate, msg_type: MSG_TYPE[type.msgType] ?? 6, msg_user: type.msgUser, msg_count: type.msgCount })),
-        (row) => String(row.msg_type),
-        ['msg_user', 'msg_count'],
-      ).sort((a, b) => a.msg_type - b.msg_type),
-    );
+    const rows = await stats.upstreamByWechatType(accountId, { ...range, granularity });
+    return rows.map((row) => ({ ref_date: row.refDate, msg_type: row.msgType, msg_user: row.msgUser, msg_count: row.msgCount }));
   }
 
   async function distribution(accountId: number, range: { from: string; to: string }, granularity: 'day' | 'week' | 'month') {

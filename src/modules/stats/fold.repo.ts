@@ -52,7 +52,11 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       SELECT e.account_id, p.period, p.period_start, t.msg_type, e.wechat_user_id, count(*)::int AS n
       FROM events e
       CROSS JOIN LATERAL (VALUES ('day', e.day), ('week', date_trunc('week', e.day)::date), ('month', date_trunc('month', e.day)::date)) AS p(period, period_start)
-      CROSS JOIN LATERAL (VALUES (e.msg_type), ('all')) AS t(msg_type)
+      -- Under its type, under 'all', and under WeChat's msg_type where WeChat puts two types together (4: video and
+      -- short video; 6: link and location), so each WeChat row's senders are distinct too.
+      CROSS JOIN LATERAL (VALUES (e.msg_type), ('all'), (CASE
+        WHEN e.msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN e.msg_type IN ('link', 'location') THEN 'wechat:6' END)) AS t(msg_type)
+      WHERE t.msg_type IS NOT NULL
       GROUP BY 1, 2, 3, 4, 5
     ), senders AS (
       INSERT INTO stats_message_senders AS s (account_id, period, period_start, msg_type, wechat_user_id, msg_count)

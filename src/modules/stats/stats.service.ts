@@ -114,6 +114,22 @@ async function followerGrowth(db: Database, accountId: number, range: StatsRange
   });
 }
 
+/** Rollup rows kept under WeChat's msg_type where it groups two of ours: 'wechat:4', 'wechat:6'. */
+const WECHAT_TYPE_PREFIX = 'wechat:';
+
+/** Senders and messages per period and WeChat msg_type (1 text, 2 image, 3 voice, 4 video, 6 link and location). */
+async function upstreamByWechatType(db: Database, accountId: number, range: StatsRange) {
+  const starts = periodStarts(range.from, range.to, range.granularity);
+  const rows = await listMessagePeriods(db, accountId, range.granularity, starts[0]!, starts.at(-1)!);
+  const direct: Record<string, number> = { text: 1, image: 2, voice: 3 };
+  return rows
+    .flatMap((row) => {
+      const code = row.msgType.startsWith(WECHAT_TYPE_PREFIX) ? Number(row.msgType.slice(WECHAT_TYPE_PREFIX.length)) : direct[row.msgType];
+      return code === undefined ? [] : [{ refDate: row.periodStart, msgType: code, msgUser: row.msgUser, msgCount: row.msgCount }];
+    })
+    .sort((a, b) => (a.refDate !== b.refDate ? (a.refDate < b.refDate ? -1 : 1) : a.msgType - b.msgType));
+}
+
 /** Activation per period: senders (distinct within the period), messages, average, by type, senders by count. */
 async function activation(db: Database, accountId: number, range: StatsRange) {
   const starts = periodStarts(range.from, range.to, range.granularity);
@@ -130,7 +146,7 @@ async function activation(db: Database, accountId: number, range: StatsRange) {
       msgUser,
       msgCount,
       avgPerUser: msgUser === 0 ? 0 : Math.round((msgCount / msgUser) * 100) / 100,
-      byType: types.filter((type) => type.msgType !== 'all').map(({ msgType, msgUser: users, msgCount: count }) => ({ msgType, msgUser: users, msgCount: count })),
+      byType: types.filter((type) => type.msgType !== 'all' && !type.msgType.startsWith(WECHAT_TYPE_PREFIX)).map(({ msgType, msgUser: users, msgCount: count }) => ({ msgType, msgUser: users, msgCount: count })),
       distribution: { '1-5': all?.senders1To5 ?? 0, '6-10': all?.senders6To10 ?? 0, '>10': all?.sendersOver10 ?? 0 },
     };
   });
@@ -268,5 +284,7 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
     reads: (accountId: number, range: StatsRange) => reads(db, accountId, checked(range)),
     /** The news broadcasts sent on a day (their msg_data_ids), for WeChat's getarticletotal. */
     articlesSentOn: (accountId: number, day: string) => listNewsSentOn(db, accountId, day, deps.timeZone),
+    /** Senders and messages per WeChat msg_type, for WeChat's getupstreammsg views. */
+    upstreamByWechatType: (accountId: number, range: StatsRange) => upstreamByWechatType(db, accountId, checked(range)),
   };
 }
