@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { seedAccount } from '../src/db/seed/seed-account.js';
 import { foldNext, STATS_SOURCES } from '../src/modules/stats/fold.repo.js';
-import { FOLD_BATCH_SIZE } from '../src/modules/stats/stats.folder.js';
+import { FOLD_BATCH_SIZE, startStatsFolder } from '../src/modules/stats/stats.folder.js';
 import { todayIn } from '../src/modules/stats/stats.service.js';
 import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
 
@@ -13,11 +13,16 @@ import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
  * --requests (200) calls, against `SELECT 1` through the same pool in the same run. One JSON line per route
  * (value = p99 ms, baseline = SELECT 1 p99 ms); aim p99 ≤ 10 ms. First, stats-fold: seconds to fold the seeded
  * history into the rollups (what `stats:rebuild` does; also per million events), against one plain GROUP BY over
- * the same events per day (a recount that keeps nothing), in the same run.
+ * the same events per day (a recount that keeps nothing), in the same run. Last, stats-freshness: messages written
+ * at --rate (200) per second for --seconds (10) through the events module (its group commit, as the API writes them)
+ * while the worker's folder runs; for each, the time from its commit to the first poll (every 50 ms) of today's
+ * activation that counts it. value = p99 ms, baseline = the fold interval (STATS_FOLD_INTERVAL_MS), aim ≤ 5 s.
  */
 const followerCount = numberArg('followers', 1_000_000);
 const days = numberArg('days', 365);
 const requests = numberArg('requests', 200);
+const rate = numberArg('rate', 200);
+const seconds = numberArg('seconds', 10);
 
 const env = await createBenchEnvironment('stats');
 const db = env.deps.database.db;
@@ -95,6 +100,52 @@ try {
     log(`${route} by ${granularity}: p50 ${result.p50} ms, p99 ${result.p99} ms`);
     printResult({ bench: `stats-${route.replace(/\/\d+$/, '-one')}-${granularity}`, value: result.p99, baseline: baseline.p99, ratio: Math.round((result.p99 / baseline.p99) * 10) / 10, unit: 'ms', p50: result.p50, baselineP50: baseline.p50, items: probe.json().items.length, aimP99Ms: 10 });
   }
+
+  // Freshness: commit → visible in today's activation, with the folder running as in a worker.
+  const senders = (
+    await db.execute<{ wechatUserId: number }>(sql`
+      SELECT wechat_user_id AS "wechatUserId" FROM followers WHERE account_id = ${seeded.accountId} AND subscribed AND NOT blacklisted LIMIT 1000`)
+  ).rows;
+  const folder = startStatsFolder(env.deps);
+  const today = { from: to, to, granularity: 'day' as const };
+  const visibleCount = async () => (await env.deps.services.stats.activation(seeded.accountId, today))[0]!.msgCount;
+  const base = await (async () => {
+    await folder.catchUp();
+    return visibleCount();
+  })();
+  const committedAt: number[] = [];
+  const lags: number[] = [];
+  let writing = true;
+  const writer = (async () => {
+    const started = performance.now();
+    const writes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < rate * seconds; i++) {
+      const due = started + (i * 1000) / rate;
+      if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+      writes.push(
+        env.deps.services.events
+          .recordMessage({ accountId: seeded.accountId, wechatUserId: senders[i % senders.length]!.wechatUserId, msgType: 'text', body: { Content: `m${i}` }, at: new Date() })
+          .then((outcome) => outcome.status === 'stored' && committedAt.push(performance.now())),
+      );
+    }
+    await Promise.allSettled(writes);
+    writing = false;
+  })();
+  let seen = 0;
+  while (writing || seen < committedAt.length) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = performance.now();
+    const visible = (await visibleCount()) - base;
+    // Messages become visible in commit order closely enough: the n-th commit is counted once n are visible.
+    const ordered = [...committedAt].sort((a, b) => a - b);
+    while (seen < Math.min(visible, ordered.length)) lags.push(now - ordered[seen++]!);
+  }
+  await writer;
+  await folder.close();
+  lags.sort((a, b) => a - b);
+  const freshness = { p50: Math.round(percentile(lags, 0.5)), p99: Math.round(percentile(lags, 0.99)) };
+  log(`freshness at ${rate} messages/s: commit → visible p50 ${freshness.p50} ms, p99 ${freshness.p99} ms over ${lags.length} messages`);
+  printResult({ bench: 'stats-freshness', value: freshness.p99, baseline: env.config.stats.foldIntervalMs, ratio: Math.round((freshness.p99 / env.config.stats.foldIntervalMs) * 100) / 100, unit: 'ms', p50: freshness.p50, messages: lags.length, rate, aimMs: 5000 });
 } finally {
   await app.close();
   await env.cleanup();
