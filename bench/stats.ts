@@ -8,7 +8,7 @@ import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
 
 /**
  * bench:stats: the statistics routes (followers and activation per day, week and month; articles and reads per day;
- * one broadcast's article totals) over a year, on an account seeded with --followers (1,000,000) and --days (365)
+ * one broadcast's article totals; follower attributes now and a year ago) over a year, on an account seeded with --followers (1,000,000) and --days (365)
  * of history: p50 and p99 of each route (through app.inject: validation, access check, SQL, serialization) over
  * --requests (200) calls, against `SELECT 1` through the same pool in the same run. One JSON line per route
  * (value = p99 ms, baseline = SELECT 1 p99 ms); aim p99 ≤ 10 ms. First, stats-fold: seconds to fold the seeded
@@ -91,6 +91,8 @@ try {
     ...['followers', 'activation'].flatMap((route) => ['day', 'week', 'month'].map((granularity) => ({ route, granularity, query: `from=${from}&to=${to}&granularity=${granularity}` }))),
     ...['articles', 'reads'].map((route) => ({ route, granularity: 'day', query: `from=${from}&to=${to}` })),
     ...latest.rows.map((row) => ({ route: `articles/${row.msgDataId}`, granularity: 'day', query: '' })),
+    { route: 'attributes', granularity: 'now', query: '' },
+    { route: 'attributes', granularity: 'past', query: `date=${from}` },
   ];
   for (const { route, granularity, query } of routes) {
     const url = `/v1/accounts/${seeded.accountId}/stats/${route}?${query}`;

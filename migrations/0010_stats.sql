@@ -30,6 +30,15 @@ CREATE TABLE "stats_article_users" (
 	CONSTRAINT "stats_article_users_account_id_msg_data_id_article_index_action_wechat_user_id_pk" PRIMARY KEY("account_id","msg_data_id","article_index","action","wechat_user_id")
 );
 --> statement-breakpoint
+CREATE TABLE "stats_attribute_daily" (
+	"account_id" bigint NOT NULL,
+	"day" date NOT NULL,
+	"attribute" text NOT NULL,
+	"value" text NOT NULL,
+	"delta" integer NOT NULL,
+	CONSTRAINT "stats_attribute_daily_account_id_day_attribute_value_pk" PRIMARY KEY("account_id","day","attribute","value")
+);
+--> statement-breakpoint
 CREATE TABLE "stats_cursors" (
 	"source" text PRIMARY KEY NOT NULL,
 	"last_id" bigint DEFAULT 0 NOT NULL,

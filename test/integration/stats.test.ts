@@ -453,6 +453,56 @@ describe('statistics', () => {
     expect(await list('getusersummary', '2026-10-26', '2026-11-01')).toHaveLength(8); // 7 days, one with two sources
   });
 
+  it('gives follower attributes now and at the end of a past day, top values and "other", with shares', async () => {
+    const { owner, account } = await setup();
+    const a = await createWechatUser(ctx.app, { gender: 1, language: 'zh_CN', city: '深圳' });
+    const b = await createWechatUser(ctx.app, { gender: 2, language: 'en', province: '北京', city: '北京' });
+    const c = await createWechatUser(ctx.app, { gender: 0, language: 'zh_CN', city: '广州' });
+    ctx.clock.set('2026-11-01T04:00:00Z');
+    for (const user of [a, b, c]) await follow(ctx.app, user, account.appid);
+    ctx.clock.set('2026-11-02T04:00:00Z');
+    await unfollow(ctx.app, b, account.appid);
+    ctx.clock.set('2026-11-03T04:00:00Z');
+    await worker.statsFolder.catchUp();
+    const attributes = async (query: string) => {
+      const response = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/attributes?${query}`, headers: owner.headers });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json() as { refDate: string; total: number; items: Array<{ attribute: string; value: string; followers: number; share: number }> };
+    };
+    const pick = (answer: Awaited<ReturnType<typeof attributes>>, attribute: string) =>
+      answer.items.filter((item) => item.attribute === attribute).map((item) => [item.value, item.followers, item.share]);
+
+    const then = await attributes('date=2026-11-01');
+    expect([then.refDate, then.total]).toEqual(['2026-11-01', 3]);
+    expect(pick(then, 'gender')).toEqual([
+      ['female', 1, 0.3333],
+      ['male', 1, 0.3333],
+      ['unknown', 1, 0.3333],
+    ]);
+    expect(pick(then, 'language')).toEqual([
+      ['zh_CN', 2, 0.6667],
+      ['en', 1, 0.3333],
+    ]);
+    const now = await attributes('top=1');
+    expect([now.refDate, now.total]).toEqual(['2026-11-03', 2]);
+    expect(pick(now, 'gender')).toEqual([
+      ['male', 1, 0.5],
+      ['unknown', 1, 0.5],
+    ]);
+    // Top 1 city of two tied: the first by name, and the other as "other".
+    expect(pick(now, 'city')).toEqual([
+      ['广州', 1, 0.5],
+      ['other', 1, 0.5],
+    ]);
+    const csv = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/attributes?date=2026-11-01&format=csv`, headers: owner.headers });
+    expect(csv.body.split('\r\n').slice(0, 2)).toEqual(['attribute,value,followers,share', 'gender,female,1,0.3333']);
+    for (const query of ['date=2026-02-30', 'date=2026-11-04', 'date=1999-12-31']) {
+      const refused = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/attributes?${query}`, headers: owner.headers });
+      expectProblem(refused, 400, 'VALIDATION_FAILED');
+      expect(refused.json().detail).toContain('date');
+    }
+  });
+
   it('answers CSV with the same rows as JSON', async () => {
     const { owner, account } = await setup();
     ctx.clock.set('2026-12-02T04:00:00Z');
@@ -521,7 +571,7 @@ describe('statistics', () => {
     // With the whole file run, the tests before this one have left rows in every rollup table.
     // Every rollup table, each as a sorted list of its rows.
     const tables = (await db().execute<{ name: string }>(sql`SELECT tablename AS name FROM pg_tables WHERE left(tablename, 6) = 'stats_' AND tablename <> 'stats_cursors' ORDER BY 1`)).rows;
-    expect(tables.length).toBe(8);
+    expect(tables.length).toBe(9);
     const everything = async () =>
       Promise.all(
         tables.map(async ({ name }) => (await db().execute(sql`SELECT * FROM ${sql.identifier(name)}`)).rows.map((row) => JSON.stringify(row)).sort()),

@@ -161,3 +161,20 @@ export const statsReadsDayUsers = pgTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.day, t.action, t.channel, t.wechatUserId] })],
 );
+
+/**
+ * Followers gained minus lost per day by profile attribute (gender, language, country, province, city) and value:
+ * the followers with a value on a date are the sum up to that date. A WeChat user's profile does not change here, so
+ * the attributes at follow time are the attributes.
+ */
+export const statsAttributeDaily = pgTable(
+  'stats_attribute_daily',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    attribute: text('attribute').notNull(),
+    value: text('value').notNull(),
+    delta: integer('delta').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.attribute, t.value] })],
+);

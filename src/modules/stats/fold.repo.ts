@@ -43,6 +43,20 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
               SELECT key, sum((value->>0)::int) AS follows, sum((value->>1)::int) AS unfollows
               FROM (SELECT * FROM jsonb_each(d.by_scene) UNION ALL SELECT * FROM jsonb_each(excluded.by_scene)) AS scenes
               GROUP BY key) AS merged)`);
+    await db.execute(sql`
+      INSERT INTO stats_attribute_daily AS d (account_id, day, attribute, value, delta)
+      SELECT e.account_id, (e.occurred_at AT TIME ZONE ${timezone})::date, a.attribute, a.value,
+             sum(CASE WHEN e.kind = 'subscribe' THEN 1 ELSE -1 END)::int
+      FROM (SELECT account_id, wechat_user_id, kind, occurred_at FROM follow_events WHERE ${rows}) e
+      JOIN wechat_users u ON u.id = e.wechat_user_id
+      CROSS JOIN LATERAL (VALUES
+        ('gender', CASE u.gender WHEN 1 THEN 'male' WHEN 2 THEN 'female' ELSE 'unknown' END),
+        ('language', coalesce(nullif(u.language, ''), 'unknown')),
+        ('country', coalesce(nullif(u.country, ''), 'unknown')),
+        ('province', coalesce(nullif(u.province, ''), 'unknown')),
+        ('city', coalesce(nullif(u.city, ''), 'unknown'))) AS a(attribute, value)
+      GROUP BY 1, 2, 3, 4
+      ON CONFLICT (account_id, day, attribute, value) DO UPDATE SET delta = d.delta + excluded.delta`);
     return;
   }
   await db.execute(sql`
@@ -226,6 +240,7 @@ export async function foldNext(db: Database, source: StatsSource, input: { timez
 
 const ROLLUP_TABLES = [
   'stats_follow_daily',
+  'stats_attribute_daily',
   'stats_messages',
   'stats_message_senders',
   'stats_article_daily',

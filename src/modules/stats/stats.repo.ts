@@ -123,3 +123,14 @@ export async function listNewsSentOn(db: Executor, accountId: number, day: strin
     ORDER BY msg_data_id`);
   return result.rows.map((row) => row.msgDataId);
 }
+
+export type AttributeRow = { attribute: string; value: string; followers: number };
+
+/** Followers on `day` (at its end) by attribute and value, values with none left out. */
+export async function listAttributesOn(db: Executor, accountId: number, day: string): Promise<AttributeRow[]> {
+  const result = await db.execute<AttributeRow>(sql`
+    SELECT attribute, value, sum(delta)::int AS followers FROM stats_attribute_daily
+    WHERE account_id = ${accountId} AND day <= ${day}::date
+    GROUP BY 1, 2 HAVING sum(delta) > 0`);
+  return result.rows;
+}

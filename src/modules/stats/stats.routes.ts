@@ -2,7 +2,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
 import { csvStream } from './stats.csv.js';
-import { ActivationItem, ArticleDayItem, ArticleParams, ArticleQuery, ArticleTotalItem, FollowerGrowthItem, ItemsOf, ReadDayItem, StatsQuery } from './stats.schemas.js';
+import {
+  ActivationItem,
+  ArticleDayItem,
+  ArticleParams,
+  ArticleQuery,
+  ArticleTotalItem,
+  AttributesAnswer,
+  AttributesQuery,
+  FollowerGrowthItem,
+  ItemsOf,
+  ReadDayItem,
+  StatsQuery,
+} from './stats.schemas.js';
 import type { StatsService } from './stats.service.js';
 
 /** Whether the client asked for CSV: `?format=csv`, or an Accept that prefers text/csv (and no `format=json`). */
@@ -114,5 +126,23 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       response: { 200: ItemsOf(ReadDayItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) => answer(request, reply, await stats.reads(request.accountAccess.account.id, request.query), ['refDate', ...engagementColumns]),
+  });
+
+  app.get('/v1/accounts/:id/stats/attributes', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: 'Followers by gender, language, country, province and city, now or at the end of a past day',
+      description: `${csvNote} (the items).`,
+      params: AccountParams,
+      querystring: AttributesQuery,
+      response: { 200: AttributesAnswer, ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) => {
+      const answered = await stats.attributes(request.accountAccess.account.id, request.query);
+      if (!wantsCsv({ format: request.query.format, accept: request.headers.accept })) return answered;
+      return (reply as FastifyReply).type('text/csv; charset=utf-8').send(csvStream(['attribute', 'value', 'followers', 'share'], answered.items));
+    },
   });
 };

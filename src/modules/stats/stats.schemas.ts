@@ -100,3 +100,31 @@ export const ReadDayItem = Type.Object(
   },
   { additionalProperties: false, description: 'every article of the account; users are distinct per day (and per source)' },
 );
+
+export const AttributesQuery = Type.Object(
+  {
+    date: Type.Optional(Day('the day whose end the figures are for; today by default (live)')),
+    top: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'values shown per region (country, province, city); the rest are "other"' }),
+    format: Type.Optional(Type.Enum(['json', 'csv'])),
+  },
+  { additionalProperties: false },
+);
+
+export const AttributesAnswer = Type.Object(
+  {
+    refDate: Type.String(),
+    total: Type.Integer({ minimum: 0, description: 'followers at the end of refDate' }),
+    items: Type.Array(
+      Type.Object(
+        {
+          attribute: Type.Enum(['gender', 'language', 'country', 'province', 'city']),
+          value: Type.String({ description: 'gender: male, female or unknown; an empty profile field is "unknown"; the values past `top` are "other"' }),
+          followers: Count,
+          share: Type.Number({ description: 'of all followers, 0–1, four decimals' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -3,6 +3,7 @@ import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import {
   findStatsArticles,
+  listAttributesOn,
   followersBefore,
   listArticleDays,
   listBroadcastArticleDays,
@@ -268,6 +269,31 @@ async function reads(db: Database, accountId: number, range: StatsRange) {
   }));
 }
 
+/** The profile attributes follower attributes are given for, in this order. */
+export const FOLLOWER_ATTRIBUTES = ['gender', 'language', 'country', 'province', 'city'] as const;
+const REGIONS = new Set<string>(['country', 'province', 'city']);
+
+/**
+ * The account's followers at the end of `day` by gender, language, country, province and city, most common first
+ * (ties by name), with counts and shares of all followers; for the regions, the `top` values and the rest as "other".
+ */
+async function attributes(db: Database, accountId: number, day: string, top: number) {
+  const rows = await listAttributesOn(db, accountId, day);
+  const byAttribute = new Map<string, Array<{ value: string; followers: number }>>(FOLLOWER_ATTRIBUTES.map((attribute) => [attribute, []]));
+  for (const row of rows) byAttribute.get(row.attribute)?.push({ value: row.value, followers: row.followers });
+  // Every follower has one gender, so its values add up to the followers.
+  const total = byAttribute.get('gender')!.reduce((sum, row) => sum + row.followers, 0);
+  const share = (followers: number) => (total === 0 ? 0 : Math.round((followers / total) * 10_000) / 10_000);
+  const items = FOLLOWER_ATTRIBUTES.flatMap((attribute) => {
+    const values = byAttribute.get(attribute)!.sort((a, b) => b.followers - a.followers || (a.value < b.value ? -1 : 1));
+    const limit = REGIONS.has(attribute) ? top : values.length;
+    const shown = values.slice(0, limit);
+    const rest = values.slice(limit).reduce((sum, row) => sum + row.followers, 0);
+    return [...shown, ...(rest > 0 ? [{ value: 'other', followers: rest }] : [])].map((row) => ({ attribute, value: row.value, followers: row.followers, share: share(row.followers) }));
+  });
+  return { refDate: day, total, items };
+}
+
 /**
  * Statistics for marketers, live: read from the rollups the worker folds from the event tables (fold.repo.ts)
  * within a second or so of each event.
@@ -282,6 +308,13 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
     articles: (accountId: number, range: StatsRange) => articles(db, accountId, checked(range), deps.timeZone),
     articleTotals: (accountId: number, msgDataId: number) => articleTotals(db, accountId, msgDataId, today(), deps.timeZone),
     reads: (accountId: number, range: StatsRange) => reads(db, accountId, checked(range)),
+    /** Follower attributes at the end of `date` (today by default). */
+    attributes: (accountId: number, query: { date?: string; top: number }) => {
+      const day = query.date ?? today();
+      if (dayNumber(day) === undefined) throw new AppError('VALIDATION_FAILED', `querystring/date: ${day} is not a calendar day from ${FIRST_DAY} on`, { field: 'date' });
+      if (day > today()) throw new AppError('VALIDATION_FAILED', `querystring/date: ${day} is after today (${today()})`, { field: 'date' });
+      return attributes(db, accountId, day, query.top);
+    },
     /** The news broadcasts sent on a day (their msg_data_ids), for WeChat's getarticletotal. */
     articlesSentOn: (accountId: number, day: string) => listNewsSentOn(db, accountId, day, deps.timeZone),
     /** Senders and messages per WeChat msg_type, for WeChat's getupstreammsg views. */
