@@ -56,6 +56,28 @@ CREATE TABLE "stats_follow_daily" (
 	CONSTRAINT "stats_follow_daily_account_id_day_pk" PRIMARY KEY("account_id","day")
 );
 --> statement-breakpoint
+CREATE TABLE "stats_hourly" (
+	"account_id" bigint NOT NULL,
+	"day" date NOT NULL,
+	"hour" smallint NOT NULL,
+	"metric" text NOT NULL,
+	"key" text NOT NULL,
+	"users" integer DEFAULT 0 NOT NULL,
+	"count" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "stats_hourly_account_id_day_hour_metric_key_pk" PRIMARY KEY("account_id","day","hour","metric","key"),
+	CONSTRAINT "stats_hourly_hour" CHECK ("stats_hourly"."hour" BETWEEN 0 AND 23)
+);
+--> statement-breakpoint
+CREATE TABLE "stats_hourly_users" (
+	"account_id" bigint NOT NULL,
+	"day" date NOT NULL,
+	"hour" smallint NOT NULL,
+	"metric" text NOT NULL,
+	"key" text NOT NULL,
+	"wechat_user_id" bigint NOT NULL,
+	CONSTRAINT "stats_hourly_users_account_id_day_hour_metric_key_wechat_user_id_pk" PRIMARY KEY("account_id","day","hour","metric","key","wechat_user_id")
+);
+--> statement-breakpoint
 CREATE TABLE "stats_message_senders" (
 	"account_id" bigint NOT NULL,
 	"period" text NOT NULL,

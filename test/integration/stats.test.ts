@@ -202,6 +202,16 @@ describe('statistics', () => {
       ).rows,
     });
     const expected = await recount();
+    // Hourly: distinct senders and messages per Shanghai hour and type, as a recount gives them.
+    const hourlyRecount = await db().execute(sql`
+      SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date::text AS day, extract(hour FROM occurred_at AT TIME ZONE 'Asia/Shanghai')::int AS hour, t AS key,
+             count(DISTINCT wechat_user_id)::int AS users, count(*)::int AS count
+      FROM messages CROSS JOIN LATERAL unnest(ARRAY[msg_type, 'all',
+        CASE WHEN msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN msg_type IN ('link', 'location') THEN 'wechat:6' END]) AS t
+      WHERE account_id = ${account.id} AND t IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
+    const hourlyRollup = await db().execute(sql`
+      SELECT day::text, hour::int, key, users, count FROM stats_hourly WHERE account_id = ${account.id} AND metric = 'msg' ORDER BY 1, 2, 3`);
+    expect(hourlyRollup.rows).toEqual(hourlyRecount.rows);
     expect(expected.follows.length).toBeGreaterThan(5);
     expect(expected.messages.length).toBeGreaterThan(5);
     expect(await rollups()).toEqual(expected);
@@ -436,6 +446,27 @@ describe('statistics', () => {
     ]);
     expect(await list('getusershare', '2026-10-31', '2026-11-01')).toEqual([{ ref_date: '2026-10-31', share_scene: 1, share_count: 1, share_user: 1 }]);
 
+    // Hourly: everything on Oct 31 happened at 10:00 in Shanghai.
+    expect(await list('getupstreammsghour', '2026-10-31', '2026-10-31')).toEqual([
+      { ref_date: '2026-10-31', ref_hour: 1000, msg_type: 1, msg_user: 2, msg_count: 2 },
+      { ref_date: '2026-10-31', ref_hour: 1000, msg_type: 2, msg_user: 1, msg_count: 1 },
+    ]);
+    const readHour = await list('getuserreadhour', '2026-10-31', '2026-10-31');
+    expect(readHour[0]).toEqual({ ref_date: '2026-10-31', ref_hour: 1000, user_source: 99_999_999, ...read });
+    expect(readHour.slice(1).map((row) => [(row as { user_source: number }).user_source, (row as { int_page_read_user: number }).int_page_read_user, (row as { share_user: number }).share_user])).toEqual([
+      [0, 1, 1],
+      [2, 1, 0],
+    ]);
+    expect(await list('getusersharehour', '2026-10-31', '2026-10-31')).toEqual([{ ref_date: '2026-10-31', ref_hour: 1000, share_scene: 1, share_count: 1, share_user: 1 }]);
+    const hourly = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/activation/hourly?date=2026-10-31`, headers: owner.headers });
+    expect(hourly.statusCode, hourly.body).toBe(200);
+    const hours = hourly.json().items as Array<{ refHour: number; msgUser: number; msgCount: number }>;
+    expect(hours).toHaveLength(24);
+    expect(hours.filter((hour) => hour.msgCount > 0).map((hour) => [hour.refHour, hour.msgUser, hour.msgCount])).toEqual([[10, 2, 3]]);
+    const readsHourly = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/reads/hourly?date=2026-10-31`, headers: owner.headers });
+    expect((readsHourly.json().items as Array<{ refHour: number; intPageReadUser: number }>)[10]!.intPageReadUser).toBe(2);
+    expectProblem(await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/reads/hourly?date=2026-11-03`, headers: owner.headers }), 400, 'VALIDATION_FAILED');
+
     const refusal = async (view: Parameters<typeof datacube.answer>[0], body: unknown) => {
       const error = await datacube.answer(view, account.id, body).then(() => undefined, (caught: unknown) => caught);
       expect(error).toBeInstanceOf(WechatError);
@@ -449,6 +480,7 @@ describe('statistics', () => {
     expect(await refusal('getuserread', { begin_date: '2026-10-29', end_date: '2026-11-01' })).toBe(61501); // 4 days > 3
     expect(await refusal('getusersummary', { begin_date: '2026-11-01', end_date: '2026-10-31' })).toBe(61501);
     expect(await refusal('getusersummary', { begin_date: '2026-11-02', end_date: '2026-11-02' })).toBe(61501); // today
+    expect(await refusal('getupstreammsghour', { begin_date: '2026-10-31', end_date: '2026-11-01' })).toBe(61501); // one day at most
     expect(await refusal('getusersummary', { begin_date: '2014-11-30', end_date: '2014-11-30' })).toBe(61501); // before WeChat's statistics
     expect(await list('getusersummary', '2026-10-26', '2026-11-01')).toHaveLength(8); // 7 days, one with two sources
   });
@@ -571,7 +603,7 @@ describe('statistics', () => {
     // With the whole file run, the tests before this one have left rows in every rollup table.
     // Every rollup table, each as a sorted list of its rows.
     const tables = (await db().execute<{ name: string }>(sql`SELECT tablename AS name FROM pg_tables WHERE left(tablename, 6) = 'stats_' AND tablename <> 'stats_cursors' ORDER BY 1`)).rows;
-    expect(tables.length).toBe(9);
+    expect(tables.length).toBe(11);
     const everything = async () =>
       Promise.all(
         tables.map(async ({ name }) => (await db().execute(sql`SELECT * FROM ${sql.identifier(name)}`)).rows.map((row) => JSON.stringify(row)).sort()),

@@ -178,3 +178,36 @@ export const statsAttributeDaily = pgTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.day, t.attribute, t.value] })],
 );
+
+/**
+ * Messages and article engagement per hour of a day: `metric` is 'msg' (key: the message type, 'all', or WeChat's
+ * grouped 'wechat:4' / 'wechat:6') or an engagement action (key: the channel, as in stats_reads_daily). Distinct
+ * users within the hour and events.
+ */
+export const statsHourly = pgTable(
+  'stats_hourly',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    hour: smallint('hour').notNull(),
+    metric: text('metric').notNull(),
+    key: text('key').notNull(),
+    users: integer('users').notNull().default(0),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.hour, t.metric, t.key] }), check('stats_hourly_hour', sql`${t.hour} BETWEEN 0 AND 23`)],
+);
+
+/** Who was counted in an hour, per metric and key: what makes hourly users exact. */
+export const statsHourlyUsers = pgTable(
+  'stats_hourly_users',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    hour: smallint('hour').notNull(),
+    metric: text('metric').notNull(),
+    key: text('key').notNull(),
+    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.hour, t.metric, t.key, t.wechatUserId] })],
+);

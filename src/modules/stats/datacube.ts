@@ -16,8 +16,11 @@ export const DATACUBE_SPANS = {
   getarticlesummary: 1,
   getarticletotal: 1,
   getuserread: 3,
+  getuserreadhour: 1,
   getusershare: 7,
+  getusersharehour: 1,
   getupstreammsg: 7,
+  getupstreammsghour: 1,
   getupstreammsgweek: 30,
   getupstreammsgmonth: 30,
   getupstreammsgdist: 15,
@@ -200,6 +203,40 @@ export function createDatacube(deps: { stats: StatsService; timeZone: string; no
       return items.flatMap((item) =>
         item.byShareScene
           .map((scene) => ({ ref_date: item.refDate, share_scene: SHARE_SCENE[scene.shareScene] ?? 255, share_count: scene.shareCount, share_user: scene.shareUser }))
+          .sort((a, b) => a.share_scene - b.share_scene),
+      );
+    },
+    async getupstreammsghour(accountId, range) {
+      const hours = await stats.activationByHour(accountId, range.from);
+      const direct: Record<string, number> = { text: 1, image: 2, voice: 3, 'wechat:4': 4, 'wechat:6': 6 };
+      return hours.flatMap((hour) =>
+        hour.byType
+          .filter((type) => direct[type.msgType] !== undefined)
+          .map((type) => ({ ref_date: hour.refDate, ref_hour: hour.refHour * 100, msg_type: direct[type.msgType]!, msg_user: type.msgUser, msg_count: type.msgCount }))
+          .sort((a, b) => a.msg_type - b.msg_type),
+      );
+    },
+    async getuserreadhour(accountId, range) {
+      const hours = await stats.readsByHour(accountId, range.from);
+      return hours
+        .filter((hour) => hour.intPageReadCount + hour.oriPageReadCount + hour.shareCount + hour.addToFavCount > 0)
+        .flatMap((hour) => [
+          { ref_date: hour.refDate, ref_hour: hour.refHour * 100, user_source: ALL_SOURCES, ...engagement(hour) },
+          ...hour.bySource
+            .map((source) => ({
+              ref_date: hour.refDate,
+              ref_hour: hour.refHour * 100,
+              user_source: READ_SOURCE[source.userSource] ?? 5,
+              ...engagement({ ...source, oriPageReadUser: 0, oriPageReadCount: 0, addToFavUser: 0, addToFavCount: 0 }),
+            }))
+            .sort((a, b) => a.user_source - b.user_source),
+        ]);
+    },
+    async getusersharehour(accountId, range) {
+      const hours = await stats.readsByHour(accountId, range.from);
+      return hours.flatMap((hour) =>
+        hour.byShareScene
+          .map((scene) => ({ ref_date: hour.refDate, ref_hour: hour.refHour * 100, share_scene: SHARE_SCENE[scene.shareScene] ?? 255, share_count: scene.shareCount, share_user: scene.shareUser }))
           .sort((a, b) => a.share_scene - b.share_scene),
       );
     },

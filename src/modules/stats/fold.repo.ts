@@ -91,6 +91,36 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
     SET msg_user = m.msg_user + excluded.msg_user, msg_count = m.msg_count + excluded.msg_count,
         senders_1_to_5 = m.senders_1_to_5 + excluded.senders_1_to_5, senders_6_to_10 = m.senders_6_to_10 + excluded.senders_6_to_10,
         senders_over_10 = m.senders_over_10 + excluded.senders_over_10`);
+  await foldHourly(db, sql`
+    SELECT m.account_id, (m.occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM m.occurred_at AT TIME ZONE ${timezone})::int AS hour,
+           'msg' AS metric, t.key, m.wechat_user_id
+    FROM (SELECT account_id, msg_type, wechat_user_id, occurred_at FROM messages WHERE ${rows}) m
+    CROSS JOIN LATERAL (VALUES (m.msg_type), ('all'), (CASE
+      WHEN m.msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN m.msg_type IN ('link', 'location') THEN 'wechat:6' END)) AS t(key)
+    WHERE t.key IS NOT NULL`);
+}
+
+/**
+ * Adds events to the hourly rollups: `keyed` selects (account_id, day, hour, metric, key, wechat_user_id), one row
+ * per event and key. Users new to the hour (per metric and key) are counted once.
+ */
+async function foldHourly(db: Executor, keyed: SQL): Promise<void> {
+  await db.execute(sql`
+    WITH per_user AS (
+      SELECT account_id, day, hour, metric, key, wechat_user_id, count(*)::int AS n FROM (${keyed}) AS keyed GROUP BY 1, 2, 3, 4, 5, 6
+    ), new_users AS (
+      INSERT INTO stats_hourly_users (account_id, day, hour, metric, key, wechat_user_id)
+      SELECT account_id, day, hour, metric, key, wechat_user_id FROM per_user
+      ON CONFLICT DO NOTHING
+      RETURNING account_id, day, hour, metric, key
+    ), deltas AS (
+      SELECT account_id, day, hour, metric, key, sum(n)::int AS count, 0 AS users FROM per_user GROUP BY 1, 2, 3, 4, 5
+      UNION ALL
+      SELECT account_id, day, hour, metric, key, 0, count(*)::int FROM new_users GROUP BY 1, 2, 3, 4, 5
+    )
+    INSERT INTO stats_hourly AS h (account_id, day, hour, metric, key, users, count)
+    SELECT account_id, day, hour, metric, key, sum(users), sum(count) FROM deltas GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (account_id, day, hour, metric, key) DO UPDATE SET users = h.users + excluded.users, count = h.count + excluded.count`);
 }
 
 /**
@@ -157,6 +187,12 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
     INSERT INTO stats_reads_daily AS r (account_id, day, action, channel, users, count)
     SELECT account_id, day, action, channel, sum(users), sum(count) FROM channel_deltas GROUP BY 1, 2, 3, 4
     ON CONFLICT (account_id, day, action, channel) DO UPDATE SET users = r.users + excluded.users, count = r.count + excluded.count`);
+  await foldHourly(db, sql`
+    SELECT e.account_id, (e.occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM e.occurred_at AT TIME ZONE ${timezone})::int AS hour,
+           e.action::text AS metric, c.key, e.wechat_user_id
+    FROM (SELECT account_id, action, source, share_scene, wechat_user_id, occurred_at FROM article_engagements WHERE ${rows}) e
+    CROSS JOIN LATERAL (VALUES (e.source), ('all'), ('scene:' || e.share_scene)) AS c(key)
+    WHERE c.key IS NOT NULL`);
 }
 
 type Cursor = {
@@ -248,6 +284,8 @@ const ROLLUP_TABLES = [
   'stats_article_users',
   'stats_reads_daily',
   'stats_reads_day_users',
+  'stats_hourly',
+  'stats_hourly_users',
 ];
 
 /**

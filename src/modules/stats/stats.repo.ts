@@ -134,3 +134,13 @@ export async function listAttributesOn(db: Executor, accountId: number, day: str
     GROUP BY 1, 2 HAVING sum(delta) > 0`);
   return result.rows;
 }
+
+export type HourlyRow = { hour: number; metric: string; key: string; users: number; count: number };
+
+/** The hourly rollups of one day for the given metrics ('msg', or engagement actions), in no particular order. */
+export async function listHourly(db: Executor, accountId: number, day: string, metrics: string[]): Promise<HourlyRow[]> {
+  const result = await db.execute<HourlyRow>(sql`
+    SELECT hour, metric, key, users, count FROM stats_hourly
+    WHERE account_id = ${accountId} AND day = ${day}::date AND metric = ANY(${sql.param(metrics)}::text[])`);
+  return result.rows;
+}

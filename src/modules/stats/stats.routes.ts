@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
 import { csvStream } from './stats.csv.js';
 import {
+  ActivationHourItem,
   ActivationItem,
   ArticleDayItem,
   ArticleParams,
@@ -11,8 +12,10 @@ import {
   AttributesAnswer,
   AttributesQuery,
   FollowerGrowthItem,
+  HourlyQuery,
   ItemsOf,
   ReadDayItem,
+  ReadHourItem,
   StatsQuery,
 } from './stats.schemas.js';
 import type { StatsService } from './stats.service.js';
@@ -144,5 +147,35 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       if (!wantsCsv({ format: request.query.format, accept: request.headers.accept })) return answered;
       return (reply as FastifyReply).type('text/csv; charset=utf-8').send(csvStream(['attribute', 'value', 'followers', 'share'], answered.items));
     },
+  });
+
+  app.get('/v1/accounts/:id/stats/activation/hourly', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: 'Activation per hour of one day: senders within the hour, messages, by type',
+      description: csvNote,
+      params: AccountParams,
+      querystring: HourlyQuery,
+      response: { 200: ItemsOf(ActivationHourItem), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) =>
+      answer(request, reply, await stats.activationByHour(request.accountAccess.account.id, request.query.date ?? stats.today()), ['refDate', 'refHour', 'msgUser', 'msgCount']),
+  });
+
+  app.get('/v1/accounts/:id/stats/reads/hourly', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: "The account's article engagement per hour of one day, with reads by source and shares by scene",
+      description: csvNote,
+      params: AccountParams,
+      querystring: HourlyQuery,
+      response: { 200: ItemsOf(ReadHourItem), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) =>
+      answer(request, reply, await stats.readsByHour(request.accountAccess.account.id, request.query.date ?? stats.today()), ['refDate', 'refHour', ...engagementColumns]),
   });
 };

@@ -128,3 +128,32 @@ export const AttributesAnswer = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const HourlyQuery = Type.Object(
+  { date: Type.Optional(Day('the day; today by default (live)')), format: Type.Optional(Type.Enum(['json', 'csv'])) },
+  { additionalProperties: false },
+);
+
+const RefHour = Type.Integer({ minimum: 0, maximum: 23, description: 'the hour of the day, 0–23, in QUOTA_TIMEZONE' });
+
+export const ActivationHourItem = Type.Object(
+  {
+    refDate: Type.String(),
+    refHour: RefHour,
+    msgUser: Type.Integer({ minimum: 0, description: 'followers who sent at least one message in the hour' }),
+    msgCount: Count,
+    byType: Type.Array(Type.Object({ msgType: Type.String({ description: "a message type, or WeChat's grouped wechat:4 (video, short video) and wechat:6 (link, location)" }), msgUser: Count, msgCount: Count })),
+  },
+  { additionalProperties: false },
+);
+
+export const ReadHourItem = Type.Object(
+  {
+    refDate: Type.String(),
+    refHour: RefHour,
+    ...engagementFields,
+    bySource: Type.Array(Type.Object({ userSource: Type.String(), ...engagementFields })),
+    byShareScene: Type.Array(Type.Object({ shareScene: Type.String(), shareUser: Count, shareCount: Count })),
+  },
+  { additionalProperties: false, description: 'users are distinct within the hour' },
+);

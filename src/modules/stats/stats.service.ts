@@ -8,6 +8,7 @@ import {
   listArticleDays,
   listBroadcastArticleDays,
   listFollowDays,
+  listHourly,
   listMessagePeriods,
   listNewsSentOn,
   listReadDays,
@@ -269,6 +270,50 @@ async function reads(db: Database, accountId: number, range: StatsRange) {
   }));
 }
 
+/** One day's activation per hour (0–23): senders within the hour, messages, by type (WeChat's grouped types too). */
+async function activationByHour(db: Database, accountId: number, day: string) {
+  const rows = await listHourly(db, accountId, day, ['msg']);
+  return Array.from({ length: 24 }, (_, hour) => {
+    const types = rows.filter((row) => row.hour === hour).sort((a, b) => (a.key < b.key ? -1 : 1));
+    const all = types.find((type) => type.key === 'all');
+    return {
+      refDate: day,
+      refHour: hour,
+      msgUser: all?.users ?? 0,
+      msgCount: all?.count ?? 0,
+      byType: types.filter((type) => type.key !== 'all').map((type) => ({ msgType: type.key, msgUser: type.users, msgCount: type.count })),
+    };
+  });
+}
+
+/** One day's article engagement per hour: totals, by source, and shares by scene (keys as in the daily reads). */
+async function readsByHour(db: Database, accountId: number, day: string) {
+  const rows = await listHourly(db, accountId, day, ['read', 'original', 'share', 'favorite']);
+  return Array.from({ length: 24 }, (_, hour) => {
+    const totals = noEngagement();
+    const sources = new Map<string, EngagementFigures>();
+    const shareScenes = new Map<string, { shareUser: number; shareCount: number }>();
+    for (const row of rows) {
+      if (row.hour !== hour) continue;
+      if (row.key === 'all') addEngagement(totals, row.metric, row.users, row.count);
+      else if (row.key.startsWith('scene:')) shareScenes.set(row.key.slice('scene:'.length), { shareUser: row.users, shareCount: row.count });
+      else {
+        const source = sources.get(row.key) ?? noEngagement();
+        addEngagement(source, row.metric, row.users, row.count);
+        sources.set(row.key, source);
+      }
+    }
+    const byName = <T>(entries: Map<string, T>) => [...entries].sort(([a], [b]) => (a < b ? -1 : 1));
+    return {
+      refDate: day,
+      refHour: hour,
+      ...totals,
+      bySource: byName(sources).map(([userSource, figures]) => ({ userSource, ...figures })),
+      byShareScene: byName(shareScenes).map(([shareScene, figures]) => ({ shareScene, ...figures })),
+    };
+  });
+}
+
 /** The profile attributes follower attributes are given for, in this order. */
 export const FOLLOWER_ATTRIBUTES = ['gender', 'language', 'country', 'province', 'city'] as const;
 const REGIONS = new Set<string>(['country', 'province', 'city']);
@@ -301,6 +346,12 @@ async function attributes(db: Database, accountId: number, day: string, top: num
 export function createStatsService(deps: { db: Database; clock: Clock; timeZone: string }) {
   const { db } = deps;
   const today = () => todayIn(deps.timeZone, deps.clock.now());
+  /** A single day a route takes as `date`: a calendar day from FIRST_DAY to today, else a 400 naming `date`. */
+  const checkDay = (day: string) => {
+    if (dayNumber(day) === undefined) throw new AppError('VALIDATION_FAILED', `querystring/date: ${day} is not a calendar day from ${FIRST_DAY} on`, { field: 'date' });
+    if (day > today()) throw new AppError('VALIDATION_FAILED', `querystring/date: ${day} is after today (${today()})`, { field: 'date' });
+    return day;
+  };
   const checked = (range: StatsRange) => checkRange(range, today());
   return {
     followers: (accountId: number, range: StatsRange) => followerGrowth(db, accountId, checked(range)),
@@ -308,12 +359,14 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
     articles: (accountId: number, range: StatsRange) => articles(db, accountId, checked(range), deps.timeZone),
     articleTotals: (accountId: number, msgDataId: number) => articleTotals(db, accountId, msgDataId, today(), deps.timeZone),
     reads: (accountId: number, range: StatsRange) => reads(db, accountId, checked(range)),
+    /** Today in the statistics' time zone. */
+    today,
+    /** One day, per hour: activation, and article engagement. */
+    activationByHour: (accountId: number, day: string) => activationByHour(db, accountId, checkDay(day)),
+    readsByHour: (accountId: number, day: string) => readsByHour(db, accountId, checkDay(day)),
     /** Follower attributes at the end of `date` (today by default). */
     attributes: (accountId: number, query: { date?: string; top: number }) => {
-      const day = query.date ?? today();
-      if (dayNumber(day) === undefined) throw new AppError('VALIDATION_FAILED', `querystring/date: ${day} is not a calendar day from ${FIRST_DAY} on`, { field: 'date' });
-      if (day > today()) throw new AppError('VALIDATION_FAILED', `querystring/date: ${day} is after today (${today()})`, { field: 'date' });
-      return attributes(db, accountId, day, query.top);
+      return attributes(db, accountId, checkDay(query.date ?? today()), query.top);
     },
     /** The news broadcasts sent on a day (their msg_data_ids), for WeChat's getarticletotal. */
     articlesSentOn: (accountId: number, day: string) => listNewsSentOn(db, accountId, day, deps.timeZone),
