@@ -84,17 +84,7 @@ export const ReadDayItem = Type.Object(
     refDate: Type.String(),
     ...engagementFields,
     bySource: Type.Array(
-      Type.Object({
-        userSource: Type.String({ description: 'where the article was opened: session, friends, moments, history, kanyikan, souyisou, other' }),
-        intPageReadUser: Count,
-        intPageReadCount: Count,
-        oriPageReadUser: Count,
-        oriPageReadCount: Count,
-        shareUser: Count,
-        shareCount: Count,
-        addToFavUser: Count,
-        addToFavCount: Count,
-      }),
+      Type.Object({ userSource: Type.String({ description: 'where the article was opened: session, friends, moments, history, kanyikan, souyisou, other' }), ...engagementFields }),
     ),
     byShareScene: Type.Array(Type.Object({ shareScene: Type.String({ description: 'friend, moments or other' }), shareUser: Count, shareCount: Count })),
   },

@@ -231,43 +231,38 @@ async function articleTotals(db: Database, accountId: number, msgDataId: number,
     });
 }
 
+/**
+ * Engagement rows of one day or hour (action, channel, users, count) shaped as the API gives them: totals ('all'),
+ * by where articles were opened, and shares by where they went ('scene:<scene>').
+ */
+function engagementBreakdown(rows: Array<{ action: string; channel: string; users: number; count: number }>) {
+  const totals = noEngagement();
+  const sources = new Map<string, EngagementFigures>();
+  const shareScenes = new Map<string, { shareUser: number; shareCount: number }>();
+  for (const row of rows) {
+    if (row.channel === 'all') addEngagement(totals, row.action, row.users, row.count);
+    else if (row.channel.startsWith('scene:')) shareScenes.set(row.channel.slice('scene:'.length), { shareUser: row.users, shareCount: row.count });
+    else {
+      const source = sources.get(row.channel) ?? noEngagement();
+      addEngagement(source, row.action, row.users, row.count);
+      sources.set(row.channel, source);
+    }
+  }
+  const byName = <T>(entries: Map<string, T>) => [...entries].sort(([a], [b]) => (a < b ? -1 : 1));
+  return {
+    ...totals,
+    bySource: byName(sources).map(([userSource, figures]) => ({ userSource, ...figures })),
+    byShareScene: byName(shareScenes).map(([shareScene, figures]) => ({ shareScene, ...figures })),
+  };
+}
+
 /** The account's engagement per day: totals, reads by where they came from, shares by where they went. */
 async function reads(db: Database, accountId: number, range: StatsRange) {
   perDayOnly(range, 'reads');
   const rows = await listReadDays(db, accountId, range.from, range.to);
-  const days = new Map(
-    periodStarts(range.from, range.to, 'day').map((day) => [
-      day,
-      { totals: noEngagement(), sources: new Map<string, EngagementFigures>(), shareScenes: new Map<string, { shareUser: number; shareCount: number }>() },
-    ]),
-  );
-  for (const row of rows) {
-    const day = days.get(row.day)!;
-    if (row.channel === 'all') addEngagement(day.totals, row.action, row.users, row.count);
-    else if (row.channel.startsWith('scene:')) day.shareScenes.set(row.channel.slice('scene:'.length), { shareUser: row.users, shareCount: row.count });
-    else {
-      const source = day.sources.get(row.channel) ?? noEngagement();
-      addEngagement(source, row.action, row.users, row.count);
-      day.sources.set(row.channel, source);
-    }
-  }
-  const byName = <T>(entries: Map<string, T>) => [...entries].sort(([a], [b]) => (a < b ? -1 : 1));
-  return [...days].map(([refDate, day]) => ({
-    refDate,
-    ...day.totals,
-    bySource: byName(day.sources).map(([userSource, figures]) => ({
-      userSource,
-      intPageReadUser: figures.intPageReadUser,
-      intPageReadCount: figures.intPageReadCount,
-      oriPageReadUser: figures.oriPageReadUser,
-      oriPageReadCount: figures.oriPageReadCount,
-      shareUser: figures.shareUser,
-      shareCount: figures.shareCount,
-      addToFavUser: figures.addToFavUser,
-      addToFavCount: figures.addToFavCount,
-    })),
-    byShareScene: byName(day.shareScenes).map(([shareScene, figures]) => ({ shareScene, ...figures })),
-  }));
+  const days = new Map(periodStarts(range.from, range.to, 'day').map((day) => [day, [] as typeof rows]));
+  for (const row of rows) days.get(row.day)?.push(row);
+  return [...days].map(([refDate, dayRows]) => ({ refDate, ...engagementBreakdown(dayRows) }));
 }
 
 /** One day's activation per hour (0–23): senders within the hour, messages, by type (WeChat's grouped types too). */
@@ -289,29 +284,11 @@ async function activationByHour(db: Database, accountId: number, day: string) {
 /** One day's article engagement per hour: totals, by source, and shares by scene (keys as in the daily reads). */
 async function readsByHour(db: Database, accountId: number, day: string) {
   const rows = await listHourly(db, accountId, day, ['read', 'original', 'share', 'favorite']);
-  return Array.from({ length: 24 }, (_, hour) => {
-    const totals = noEngagement();
-    const sources = new Map<string, EngagementFigures>();
-    const shareScenes = new Map<string, { shareUser: number; shareCount: number }>();
-    for (const row of rows) {
-      if (row.hour !== hour) continue;
-      if (row.key === 'all') addEngagement(totals, row.metric, row.users, row.count);
-      else if (row.key.startsWith('scene:')) shareScenes.set(row.key.slice('scene:'.length), { shareUser: row.users, shareCount: row.count });
-      else {
-        const source = sources.get(row.key) ?? noEngagement();
-        addEngagement(source, row.metric, row.users, row.count);
-        sources.set(row.key, source);
-      }
-    }
-    const byName = <T>(entries: Map<string, T>) => [...entries].sort(([a], [b]) => (a < b ? -1 : 1));
-    return {
-      refDate: day,
-      refHour: hour,
-      ...totals,
-      bySource: byName(sources).map(([userSource, figures]) => ({ userSource, ...figures })),
-      byShareScene: byName(shareScenes).map(([shareScene, figures]) => ({ shareScene, ...figures })),
-    };
-  });
+  return Array.from({ length: 24 }, (_, hour) => ({
+    refDate: day,
+    refHour: hour,
+    ...engagementBreakdown(rows.filter((row) => row.hour === hour).map((row) => ({ action: row.metric, channel: row.key, users: row.users, count: row.count }))),
+  }));
 }
 
 /** The profile attributes follower attributes are given for, in this order. */
