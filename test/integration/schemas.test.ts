@@ -23,6 +23,8 @@ const STORED_IN: Record<string, PgColumn | 'not stored' | 'jsonb'> = {
   gender: wechatUsers.gender,
   /** Page size, bound into LIMIT. */
   limit: 'not stored',
+  /** How many values of a region the follower attributes list before "other". */
+  top: 'not stored',
   /** A location message's map scale, inside messages.body. */
   scale: 'jsonb',
 };
