@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { seedAccount } from '../src/db/seed/seed-account.js';
-import { foldNext, STATS_SOURCES } from '../src/modules/stats/fold.repo.js';
-import { FOLD_BATCH_SIZE, startStatsFolder } from '../src/modules/stats/stats.folder.js';
+import { STATS_SOURCES } from '../src/modules/stats/fold.repo.js';
+import { foldToEnd, startStatsFolder } from '../src/modules/stats/stats.folder.js';
 import { todayIn } from '../src/modules/stats/stats.service.js';
 import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
 
@@ -51,14 +51,7 @@ try {
 
   const foldStarted = performance.now();
   let folded = 0;
-  for (const source of STATS_SOURCES) {
-    for (;;) {
-      const outcome = await foldNext(db, source, { timezone: env.config.quotaTimeZone, batchSize: FOLD_BATCH_SIZE });
-      if (!outcome) continue;
-      folded += outcome.folded;
-      if (!outcome.more && outcome.blockedBelow === null) break;
-    }
-  }
+  for (const source of STATS_SOURCES) folded += await foldToEnd(db, source, { timezone: env.config.quotaTimeZone, wait: true });
   const foldSeconds = (performance.now() - foldStarted) / 1000;
   log(`folded ${folded} events in ${foldSeconds.toFixed(1)} s`);
   const recountStarted = performance.now();

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { foldNext, recountAccount, resetRollups, STATS_SOURCES, unfoldedEvents } from '../modules/stats/fold.repo.js';
-import { FOLD_BATCH_SIZE } from '../modules/stats/stats.folder.js';
+import { recountAccount, resetRollups, STATS_SOURCES, unfoldedEvents } from '../modules/stats/fold.repo.js';
+import { foldToEnd } from '../modules/stats/stats.folder.js';
 import { createDepsOrExit, loadConfigOrExit, migrateOrExit } from '../startup.js';
 
 /**
@@ -35,25 +35,17 @@ try {
     let folded = 0;
     let lastReport = 0;
     for (const source of STATS_SOURCES) {
-      for (;;) {
-        const outcome = await foldNext(db, source, { timezone: config.quotaTimeZone, batchSize: FOLD_BATCH_SIZE });
-        if (!outcome) {
-          // The worker is folding this source right now; it will go on to the end by itself.
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          continue;
-        }
-        folded += outcome.folded;
-        const done = !outcome.more && outcome.blockedBelow === null;
-        if (performance.now() - lastReport > 1000 || done) {
+      await foldToEnd(db, source, {
+        timezone: config.quotaTimeZone,
+        wait: true,
+        onBatch: (outcome, done) => {
+          folded += outcome.folded;
+          if (performance.now() - lastReport <= 1000 && !done) return;
           lastReport = performance.now();
           const waiting = outcome.blockedBelow === null ? '' : `, waiting for the events below id ${outcome.blockedBelow} to commit or prove rolled back`;
           process.stderr.write(`${source}: ${folded.toLocaleString('en')}/${total.toLocaleString('en')} events (${Math.round((100 * folded) / Math.max(total, 1))}%) after ${elapsed()}${waiting}\n`);
-        }
-        if (done) break;
-        // A hole in the ids (a rolled-back insert) is passed after a fold or two; one held by a transaction still
-        // running waits for it.
-        if (outcome.folded === 0 && outcome.blockedBelow !== null) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+        },
+      });
     }
     console.log(`Rebuilt the statistics from ${folded.toLocaleString('en')} events in ${elapsed()}`);
   }

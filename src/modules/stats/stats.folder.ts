@@ -1,9 +1,41 @@
+import type { Database } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import { unavailableDependency } from '../../outages.js';
-import { foldNext, STATS_SOURCES } from './fold.repo.js';
+import { foldNext, STATS_SOURCES, type FoldOutcome, type StatsSource } from './fold.repo.js';
 
 /** Events per fold transaction: large enough to keep up with any load, small enough for short transactions. */
 export const FOLD_BATCH_SIZE = 5_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Folds `source` batch after batch until nothing more is visible, and returns the events folded. With `wait`, it
+ * also waits for a cursor another process is folding and for a hole in the ids to fill or be proven dead, so it ends
+ * only at the source's end (the rebuild, benchmarks); without, it stops there (the worker, which comes back later).
+ * `onBatch` sees each fold; `stopping` ends it between batches.
+ */
+export async function foldToEnd(
+  db: Database,
+  source: StatsSource,
+  options: { timezone: string; wait: boolean; onBatch?: (outcome: FoldOutcome, done: boolean) => void; stopping?: () => boolean },
+): Promise<number> {
+  let folded = 0;
+  while (!options.stopping?.()) {
+    const outcome = await foldNext(db, source, { timezone: options.timezone, batchSize: FOLD_BATCH_SIZE });
+    if (!outcome) {
+      if (!options.wait) break;
+      await sleep(200); // another process holds the cursor
+      continue;
+    }
+    folded += outcome.folded;
+    const done = !outcome.more && (outcome.blockedBelow === null || !options.wait);
+    options.onBatch?.(outcome, done);
+    if (done) break;
+    // A hole in the ids (a rolled-back insert) is passed after a fold or two; one held by a running transaction waits.
+    if (outcome.folded === 0 && outcome.blockedBelow !== null) await sleep(50);
+  }
+  return folded;
+}
 
 export interface RunningFolder {
   /** Folds whatever is visible now, to the end (for tests and the rebuild). */
@@ -23,23 +55,19 @@ export function startStatsFolder(deps: Deps): RunningFolder {
   let failing = false;
   let warnedZone = false;
 
+  const warnOnZone = (outcome: FoldOutcome) => {
+    if (outcome.timezone === config.quotaTimeZone || warnedZone) return;
+    warnedZone = true;
+    logger.warn(
+      { rollups: outcome.timezone, configured: config.quotaTimeZone },
+      'statistics are kept in another time zone than QUOTA_TIMEZONE; run `npm run stats:rebuild` to recount them in the new one',
+    );
+  };
+
   async function foldAll(): Promise<number> {
     let total = 0;
     for (const source of STATS_SOURCES) {
-      for (;;) {
-        if (stopping) return total;
-        const outcome = await foldNext(deps.database.db, source, { timezone: config.quotaTimeZone, batchSize: FOLD_BATCH_SIZE });
-        if (!outcome) break;
-        if (outcome.timezone !== config.quotaTimeZone && !warnedZone) {
-          warnedZone = true;
-          logger.warn(
-            { rollups: outcome.timezone, configured: config.quotaTimeZone },
-            'statistics are kept in another time zone than QUOTA_TIMEZONE; run `npm run stats:rebuild` to recount them in the new one',
-          );
-        }
-        total += outcome.folded;
-        if (!outcome.more) break;
-      }
+      total += await foldToEnd(deps.database.db, source, { timezone: config.quotaTimeZone, wait: false, onBatch: warnOnZone, stopping: () => stopping });
     }
     return total;
   }
@@ -71,11 +99,9 @@ export function startStatsFolder(deps: Deps): RunningFolder {
   void fold();
   return {
     async catchUp() {
-      let total = 0;
       // The fold in progress may have started before the caller's events committed: one more after it.
       await running;
-      total += await fold();
-      return total;
+      return fold();
     },
     async close() {
       stopping = true;
