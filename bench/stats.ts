@@ -3,7 +3,6 @@ import { buildApp } from '../src/app.js';
 import { seedAccount } from '../src/db/seed/seed-account.js';
 import { STATS_SOURCES } from '../src/modules/stats/fold.repo.js';
 import { foldToEnd, startStatsFolder } from '../src/modules/stats/stats.folder.js';
-import { todayIn } from '../src/modules/stats/stats.service.js';
 import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
 
 /**
@@ -74,7 +73,7 @@ try {
 
   const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: seeded.ownerEmail, password: seeded.ownerPassword } });
   const headers = { authorization: `Bearer ${login.json().token}` };
-  const to = todayIn(env.config.quotaTimeZone, new Date());
+  const to = env.deps.services.stats.today();
   const from = new Date(Date.parse(`${to}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10);
   const baseline = await timed(() => db.execute(sql`SELECT 1`));
   log(`SELECT 1: p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);

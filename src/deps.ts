@@ -131,7 +131,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     }),
     webhooks: createWebhooksService({ db, clock, http: outboundHttp }),
     stats,
-    datacube: createDatacube({ stats, timeZone: config.quotaTimeZone, now: () => clock.now() }),
+    datacube: createDatacube({ stats }),
   };
 
   return {

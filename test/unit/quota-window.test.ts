@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quotaWindow } from '../../src/modules/accounts/quota-window.js';
+import { calendarDayIn, quotaWindow } from '../../src/modules/accounts/quota-window.js';
 
 const iso = (window: { start: Date; end: Date }) => [window.start.toISOString(), window.end.toISOString()];
 
@@ -30,5 +30,13 @@ describe('quotaWindow in a zone with daylight saving', () => {
     expect(iso(spring)).toEqual(['2026-03-08T05:00:00.000Z', '2026-03-09T04:00:00.000Z']);
     const fall = quotaWindow(new Date('2026-11-01T12:00:00Z'), 'day', tz);
     expect(fall.end.getTime() - fall.start.getTime()).toBe(25 * 3600_000);
+  });
+});
+
+describe('calendarDayIn', () => {
+  it('names the day an instant falls on in the zone, across its midnight', () => {
+    expect(calendarDayIn(new Date('2026-10-31T15:59:59Z'), 'Asia/Shanghai')).toBe('2026-10-31');
+    expect(calendarDayIn(new Date('2026-10-31T16:00:00Z'), 'Asia/Shanghai')).toBe('2026-11-01');
+    expect(calendarDayIn(new Date('2026-01-01T04:00:00Z'), 'America/New_York')).toBe('2025-12-31');
   });
 });

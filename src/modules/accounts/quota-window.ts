@@ -84,3 +84,9 @@ export function quotaWindow(now: Date, period: QuotaPeriod, timeZone: string): Q
     end: midnightInZone(wall.year, wall.month + 1, 1, timeZone),
   };
 }
+
+/** The calendar day an instant falls on in `timeZone`, as YYYY-MM-DD (statistics count by these days). */
+export function calendarDayIn(instant: Date, timeZone: string): string {
+  const wall = wallClockAt(instant, timeZone);
+  return `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`;
+}

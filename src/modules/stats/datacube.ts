@@ -1,6 +1,6 @@
 import { WechatError } from '../../errors.js';
 import type { SubscribeScene } from '../followers/wechat-constants.js';
-import { periodStarts, todayIn, type StatsService } from './stats.service.js';
+import { isCalendarDay, periodStarts, type StatsService } from './stats.service.js';
 
 /**
  * WeChat's statistics views (`POST /datacube/<name>` with `{begin_date, end_date}` → `{list: [...]}`), answered from
@@ -62,18 +62,11 @@ const NO_SOURCE_DETAIL = Object.fromEntries(
 );
 
 const DAY_MS = 86_400_000;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function validDate(value: unknown): value is string {
-  if (typeof value !== 'string' || !DATE.test(value)) return false;
-  const ms = Date.parse(`${value}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
-}
 
 /** The request's range, checked as WeChat checks it. */
 export function datacubeRange(view: DatacubeView, body: unknown, today: string): { from: string; to: string } {
   const { begin_date: from, end_date: to } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (!validDate(from) || !validDate(to)) throw new WechatError(61500, 'date format error');
+  if (!isCalendarDay(from) || !isCalendarDay(to)) throw new WechatError(61500, 'date format error');
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS;
   // WeChat keeps statistics from 2014-12-01 on.
   if (days < 0 || days >= DATACUBE_SPANS[view] || to >= today || from < '2014-12-01') throw new WechatError(61501, 'date range error');
@@ -113,7 +106,7 @@ const engagement = (figures: {
 
 export type Datacube = ReturnType<typeof createDatacube>;
 
-export function createDatacube(deps: { stats: StatsService; timeZone: string; now: () => Date }) {
+export function createDatacube(deps: { stats: StatsService }) {
   const { stats } = deps;
   const day = (range: { from: string; to: string }) => ({ ...range, granularity: 'day' as const });
 
@@ -159,7 +152,7 @@ export function createDatacube(deps: { stats: StatsService; timeZone: string; no
     async getarticletotal(accountId, range) {
       // The articles sent on ref_date, with their figures to date for each of the (at most) 7 days since, up to yesterday.
       const sent = await stats.articlesSentOn(accountId, range.from);
-      const lastDay = new Date(Date.parse(`${todayIn(deps.timeZone, deps.now())}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+      const lastDay = new Date(Date.parse(`${stats.today()}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
       const statDays = new Set(periodStarts(range.from, lastDay, 'day').slice(0, 7));
       const list = [];
       for (const msgDataId of sent) {
@@ -252,7 +245,7 @@ export function createDatacube(deps: { stats: StatsService; timeZone: string; no
     views: Object.keys(DATACUBE_SPANS) as DatacubeView[],
     /** Answers one view for an account: `{list}`, or throws a WechatError (61500, 61501). */
     async answer(view: DatacubeView, accountId: number, body: unknown): Promise<{ list: unknown[] }> {
-      const range = datacubeRange(view, body, todayIn(deps.timeZone, deps.now()));
+      const range = datacubeRange(view, body, stats.today());
       return { list: await views[view](accountId, range) };
     },
   };

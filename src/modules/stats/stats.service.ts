@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
+import { calendarDayIn } from '../accounts/quota-window.js';
 import {
   findStatsArticles,
   listAttributesOn,
@@ -32,15 +33,16 @@ const DAY_MS = 86_400_000;
 /** The first day a range may start on: no WeChat account (nor this platform) has events before it. */
 const FIRST_DAY = '2000-01-01';
 
-/** Milliseconds of a `YYYY-MM-DD` at UTC midnight, or undefined for a day that does not exist (2026-02-30) or is before FIRST_DAY. */
-function dayNumber(day: string): number | undefined {
+/** Whether `day` is a `YYYY-MM-DD` that exists (not 2026-02-30). */
+export function isCalendarDay(day: unknown): day is string {
+  if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
   const ms = Date.parse(`${day}T00:00:00Z`);
-  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day || day < FIRST_DAY ? undefined : ms;
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
 }
 
-/** Today's date in `timeZone`, as YYYY-MM-DD. */
-export function todayIn(timeZone: string, now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+/** Milliseconds of a `YYYY-MM-DD` at UTC midnight, or undefined for a day that does not exist or is before FIRST_DAY. */
+function dayNumber(day: string): number | undefined {
+  return isCalendarDay(day) && day >= FIRST_DAY ? Date.parse(`${day}T00:00:00Z`) : undefined;
 }
 
 /** Checks a range as every stats route takes it; a bad one is a 400 naming the field. */
@@ -322,7 +324,7 @@ async function attributes(db: Database, accountId: number, day: string, top: num
  */
 export function createStatsService(deps: { db: Database; clock: Clock; timeZone: string }) {
   const { db } = deps;
-  const today = () => todayIn(deps.timeZone, deps.clock.now());
+  const today = () => calendarDayIn(deps.clock.now(), deps.timeZone);
   /** A single day a route takes as `date`: a calendar day from FIRST_DAY to today, else a 400 naming `date`. */
   const checkDay = (day: string) => {
     if (dayNumber(day) === undefined) throw new AppError('VALIDATION_FAILED', `querystring/date: ${day} is not a calendar day from ${FIRST_DAY} on`, { field: 'date' });
