@@ -1,6 +1,6 @@
 import { WechatError } from '../../errors.js';
 import type { SubscribeScene } from '../followers/wechat-constants.js';
-import { isCalendarDay, periodStarts, type StatsService } from './stats.service.js';
+import { isCalendarDay, periodStarts, wechatMsgType, type StatsService } from './stats.service.js';
 
 /**
  * WeChat's statistics views (`POST /datacube/<name>` with `{begin_date, end_date}` → `{list: [...]}`), answered from
@@ -201,11 +201,12 @@ export function createDatacube(deps: { stats: StatsService }) {
     },
     async getupstreammsghour(accountId, range) {
       const hours = await stats.activationByHour(accountId, range.from);
-      const direct: Record<string, number> = { text: 1, image: 2, voice: 3, 'wechat:4': 4, 'wechat:6': 6 };
       return hours.flatMap((hour) =>
         hour.byType
-          .filter((type) => direct[type.msgType] !== undefined)
-          .map((type) => ({ ref_date: hour.refDate, ref_hour: hour.refHour * 100, msg_type: direct[type.msgType]!, msg_user: type.msgUser, msg_count: type.msgCount }))
+          .flatMap((type) => {
+            const code = wechatMsgType(type.msgType);
+            return code === undefined ? [] : [{ ref_date: hour.refDate, ref_hour: hour.refHour * 100, msg_type: code, msg_user: type.msgUser, msg_count: type.msgCount }];
+          })
           .sort((a, b) => a.msg_type - b.msg_type),
       );
     },

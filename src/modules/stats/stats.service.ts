@@ -121,14 +121,22 @@ async function followerGrowth(db: Database, accountId: number, range: StatsRange
 /** Rollup rows kept under WeChat's msg_type where it groups two of ours: 'wechat:4', 'wechat:6'. */
 const WECHAT_TYPE_PREFIX = 'wechat:';
 
-/** Senders and messages per period and WeChat msg_type (1 text, 2 image, 3 voice, 4 video, 6 link and location). */
+/**
+ * WeChat's upstream msg_type (1 text, 2 image, 3 voice, 4 video and short video, 6 link and location) of a rollup
+ * key, for the keys that hold exactly one WeChat type; undefined for the others ('all', our types WeChat groups).
+ */
+export function wechatMsgType(key: string): number | undefined {
+  if (key.startsWith(WECHAT_TYPE_PREFIX)) return Number(key.slice(WECHAT_TYPE_PREFIX.length));
+  return ({ text: 1, image: 2, voice: 3 } as Record<string, number>)[key];
+}
+
+/** Senders and messages per period and WeChat msg_type. */
 async function upstreamByWechatType(db: Database, accountId: number, range: StatsRange) {
   const starts = periodStarts(range.from, range.to, range.granularity);
   const rows = await listMessagePeriods(db, accountId, range.granularity, starts[0]!, starts.at(-1)!);
-  const direct: Record<string, number> = { text: 1, image: 2, voice: 3 };
   return rows
     .flatMap((row) => {
-      const code = row.msgType.startsWith(WECHAT_TYPE_PREFIX) ? Number(row.msgType.slice(WECHAT_TYPE_PREFIX.length)) : direct[row.msgType];
+      const code = wechatMsgType(row.msgType);
       return code === undefined ? [] : [{ refDate: row.periodStart, msgType: code, msgUser: row.msgUser, msgCount: row.msgCount }];
     })
     .sort((a, b) => (a.refDate !== b.refDate ? (a.refDate < b.refDate ? -1 : 1) : a.msgType - b.msgType));
@@ -216,7 +224,7 @@ async function articleTotals(db: Database, accountId: number, msgDataId: number,
   if (known.length === 0) throw new AppError('ARTICLE_NOT_FOUND', `This account sent no news with msgDataId ${msgDataId}`);
   const rows = await listBroadcastArticleDays(db, accountId, msgDataId);
   const first = known[0]!.sentDay ?? today;
-  const last = periodStarts(first, today, 'day').slice(0, MAX_RANGE_DAYS).at(-1) ?? first;
+  const days = periodStarts(first, first > today ? first : today, 'day').slice(0, MAX_RANGE_DAYS);
   const byArticleDay = new Map<string, ArticleDayRow[]>();
   for (const row of rows) {
     const key = `${row.articleIndex}/${row.day}`;
@@ -226,7 +234,7 @@ async function articleTotals(db: Database, accountId: number, msgDataId: number,
     .sort((a, b) => a.articleIndex - b.articleIndex)
     .flatMap((article) => {
       const toDate = noEngagement();
-      return periodStarts(first, last, 'day').map((refDate) => {
+      return days.map((refDate) => {
         for (const row of byArticleDay.get(`${article.articleIndex}/${refDate}`) ?? []) addEngagement(toDate, row.action, row.firstUsers, row.count);
         return { refDate, articleIndex: article.articleIndex, title: article.title, targetUser: article.targetUser, ...toDate };
       });
