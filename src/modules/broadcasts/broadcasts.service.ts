@@ -162,7 +162,7 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
     const account = await findAccountByAppid(db, appid);
     if (!account) throw new AppError('ACCOUNT_NOT_FOUND', `No official account has appid ${appid}`);
     const follower = await findFollowerOfUser(db, account.id, wechatUserId);
-    return { accountId: account.id, followerId: follower?.followerId, follower };
+    return { accountId: account.id, follower };
   }
 
   return {
@@ -288,13 +288,10 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
     },
 
     /**
-     * What a follower received from an account, newest first, as summaries (an article's HTML body is on
-     * inboxMessage); deleted broadcasts and articles are left out. A page looks at no more than INBOX_SCAN_LIMIT of
+     * What a follower received from an account, newest first: broadcasts as summaries (an article's HTML body is on
+     * inboxMessage; deleted broadcasts and articles are left out) and the passive replies of its developer server to
+     * the follower's messages and events (webhooks), merged by time. A page looks at no more than INBOX_SCAN_LIMIT of
      * the account's broadcasts, so it may hold fewer than `limit` items, even none, and still have a nextCursor.
-     */
-    /**
-     * What the follower received from the account, newest first: broadcasts, and the passive replies of its
-     * developer server to the follower's messages and events (webhooks), merged by time.
      */
     async inbox(wechatUserId: number, query: { appid: string; cursor?: string; limit: number }) {
       const { accountId, follower } = await inboxOwner(wechatUserId, query.appid);
@@ -332,7 +329,8 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
 
     /** One message of the inbox in full, article bodies included; 404 unless the follower received it and it is not deleted. */
     async inboxMessage(wechatUserId: number, query: { appid: string; msgId: string }) {
-      const { accountId, followerId } = await inboxOwner(wechatUserId, query.appid);
+      const { accountId, follower } = await inboxOwner(wechatUserId, query.appid);
+      const followerId = follower?.followerId;
       const notFound = new AppError('BROADCAST_NOT_FOUND', `You have no message ${query.msgId} from this account`);
       if (followerId === undefined || BigInt(query.msgId) > INT8_MAX) throw notFound;
       const broadcast = await findDeliveredBroadcast(db, accountId, followerId, query.msgId);
