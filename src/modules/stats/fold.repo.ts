@@ -214,6 +214,11 @@ export interface FoldOutcome {
 
 const sourceTable = (source: StatsSource) => sql.identifier(source);
 
+/** Creates a source's cursor at the start, its days in `timezone`, unless it exists. */
+async function ensureCursor(tx: Executor, source: StatsSource, timezone: string): Promise<void> {
+  await tx.execute(sql`INSERT INTO stats_cursors (source, timezone) VALUES (${source}, ${timezone}) ON CONFLICT (source) DO NOTHING`);
+}
+
 /** The transactions (virtual ids) other than this one that hold, or wait for, a write lock on the table. */
 async function writersOf(tx: Executor, source: StatsSource): Promise<string[]> {
   const result = await tx.execute<{ vxid: string }>(sql`
@@ -236,7 +241,7 @@ async function allEnded(tx: Executor, vxids: string[]): Promise<boolean> {
  */
 export async function foldNext(db: Database, source: StatsSource, input: { timezone: string; batchSize: number }): Promise<FoldOutcome | undefined> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`INSERT INTO stats_cursors (source, timezone) VALUES (${source}, ${input.timezone}) ON CONFLICT (source) DO NOTHING`);
+    await ensureCursor(tx, source, input.timezone);
     const locked = await tx.execute<Cursor>(sql`
       SELECT last_id AS "lastId", blocked_below AS "blockedBelow", blocked_by AS "blockedBy", timezone
       FROM stats_cursors WHERE source = ${source} FOR UPDATE SKIP LOCKED`);
@@ -297,7 +302,7 @@ export async function resetRollups(db: Database, timezone: string): Promise<void
     await tx.execute(sql`SELECT source FROM stats_cursors ORDER BY source FOR UPDATE`);
     await tx.execute(sql`TRUNCATE ${sql.join(ROLLUP_TABLES.map((table) => sql.identifier(table)), sql`, `)}`);
     await tx.execute(sql`DELETE FROM stats_cursors`);
-    for (const source of STATS_SOURCES) await tx.execute(sql`INSERT INTO stats_cursors (source, timezone) VALUES (${source}, ${timezone})`);
+    for (const source of STATS_SOURCES) await ensureCursor(tx, source, timezone);
   });
 }
 
@@ -307,7 +312,7 @@ export async function resetRollups(db: Database, timezone: string): Promise<void
  */
 export async function recountAccount(db: Database, accountId: number, timezone: string): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const source of STATS_SOURCES) await tx.execute(sql`INSERT INTO stats_cursors (source, timezone) VALUES (${source}, ${timezone}) ON CONFLICT (source) DO NOTHING`);
+    for (const source of STATS_SOURCES) await ensureCursor(tx, source, timezone);
     const cursors = await tx.execute<{ source: StatsSource; lastId: number; timezone: string }>(sql`
       SELECT source, last_id AS "lastId", timezone FROM stats_cursors ORDER BY source FOR UPDATE`);
     for (const table of ROLLUP_TABLES) {
