@@ -31,8 +31,13 @@ function wantsCsv(asked: { format?: string; accept?: string }): boolean {
  * CSV is streamed and goes around the JSON serializer, so its rows are the same objects.
  */
 function answer<Row extends object>(request: FastifyRequest, reply: FastifyReply, rows: Row[], csvColumns: string[]) {
-  if (!wantsCsv({ format: (request.query as { format?: string }).format, accept: request.headers.accept })) return { items: rows };
-  return reply.type('text/csv; charset=utf-8').header('content-disposition', 'inline').send(csvStream(csvColumns, rows as Array<Record<string, unknown>>));
+  return wantsCsvFrom(request) ? sendCsv(reply, csvColumns, rows) : { items: rows };
+}
+
+const wantsCsvFrom = (request: FastifyRequest) => wantsCsv({ format: (request.query as { format?: string }).format, accept: request.headers.accept });
+
+function sendCsv<Row extends object>(reply: FastifyReply, columns: string[], rows: Row[]) {
+  return reply.type('text/csv; charset=utf-8').header('content-disposition', 'inline').send(csvStream(columns, rows as Array<Record<string, unknown>>));
 }
 
 export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = async (app, { stats }) => {
@@ -144,8 +149,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
     },
     handler: async (request, reply) => {
       const answered = await stats.attributes(request.accountAccess.account.id, request.query);
-      if (!wantsCsv({ format: request.query.format, accept: request.headers.accept })) return answered;
-      return (reply as FastifyReply).type('text/csv; charset=utf-8').send(csvStream(['attribute', 'value', 'followers', 'share'], answered.items));
+      return wantsCsvFrom(request) ? sendCsv(reply as FastifyReply, ['attribute', 'value', 'followers', 'share'], answered.items) : answered;
     },
   });
 
