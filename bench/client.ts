@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
 import pg from 'pg';
+import { startStatsFolder } from '../src/modules/stats/stats.folder.js';
 import { CLIENT_AUDIENCE, clientSigningKey } from '../src/plugins/client-auth.js';
 import { createBenchEnvironment, forkBenchApi, log, numberArg, printResult } from './lib.js';
 
@@ -18,12 +19,18 @@ import { createBenchEnvironment, forkBenchApi, log, numberArg, printResult } fro
  * Per workload ratio = API req/s / INSERT rows/s. The headline value/baseline/ratio are those of the workload with
  * the lowest ratio; targets: ≥ 0.5 for messages and engagements, ≥ 0.3 for follow/unfollow.
  *
+ * With --with-stats each workload runs a second time with the worker's statistics folder running (in this
+ * process, folding what the API writes every STATS_FOLD_INTERVAL_MS) and a third time without it again; `statsLoss`
+ * is the share of req/s the folder costs against the mean of the runs without it: the statistics issue allows at most 0.1. Event writers never touch a rollup, so what it measures is the
+ * folder's competition for PostgreSQL and the two cores.
+ *
  * --seconds N (10), --connections N (20), --only follow|messages|engagements (repeatable with commas),
- * --cpu-prof DIR (write a V8 CPU profile of the API process there).
+ * --with-stats, --cpu-prof DIR (write a V8 CPU profile of the API process there).
  */
 const seconds = numberArg('seconds', 10);
 const connections = numberArg('connections', 20);
-const { values: flags } = parseArgs({ options: { only: { type: 'string' }, 'cpu-prof': { type: 'string' } }, strict: false });
+const { values: flags } = parseArgs({ options: { only: { type: 'string' }, 'cpu-prof': { type: 'string' }, 'with-stats': { type: 'boolean' } }, strict: false });
+const withStats = flags['with-stats'] === true;
 const only = typeof flags.only === 'string' ? new Set(flags.only.split(',')) : undefined;
 const cpuProfileDir = typeof flags['cpu-prof'] === 'string' ? flags['cpu-prof'] : undefined;
 const userCount = 5_000;
@@ -57,6 +64,31 @@ function summary(name: string, result: autocannon.Result) {
   log(`${name}: ${Math.round(result.requests.average)} req/s average, p99 ${result.latency.p99} ms, ${ok} ok, ${bad} not ok`);
   if (bad > ok * 0.001) throw new Error(`${name}: ${bad} requests failed; the benchmark is not measuring the happy path`);
   return result.requests.average;
+}
+
+type Measured = { rps: number; baselineRps: number; ratio: number; withStatsRps?: number; statsLoss?: number };
+
+/**
+ * Runs one workload against the API, and with --with-stats once more with the statistics folder running (after it
+ * has folded the first run's events, so it works only on what the second run writes, as the worker would).
+ */
+async function measure(name: string, baselineRps: number, options: autocannon.Options): Promise<Measured> {
+  const rps = summary(name, await run(options));
+  const measured: Measured = { rps, baselineRps, ratio: rps / baselineRps };
+  if (!withStats) return measured;
+  const folder = startStatsFolder(env.deps);
+  let withStatsRps: number;
+  try {
+    await folder.catchUp();
+    withStatsRps = summary(`${name} with statistics folding`, await run(options));
+    log(`${name}: ${await folder.catchUp()} events left to fold at the end`);
+  } finally {
+    await folder.close();
+  }
+  // Once more without: the API warms up over the runs, so the loss is taken against the mean of the runs either side.
+  const againRps = summary(`${name} again without`, await run(options));
+  const withoutRps = (rps + againRps) / 2;
+  return { rps: withoutRps, baselineRps, ratio: withoutRps / baselineRps, withStatsRps, statsLoss: 1 - withStatsRps / withoutRps };
 }
 
 /**
@@ -102,7 +134,7 @@ try {
   const follower = (i: number) => followerRows.rows[i % followerRows.rows.length]!;
 
   const wanted = (name: WorkloadName) => !only || only.has(name) || (name === 'followUnfollow' && only.has('follow'));
-  const results: Partial<Record<WorkloadName, { rps: number; baselineRps: number; ratio: number }>> = {};
+  const results: Partial<Record<WorkloadName, Measured>> = {};
   const app = await startServer();
   let next = 0;
 
@@ -116,9 +148,7 @@ try {
       );
     });
     const followBody = JSON.stringify({ appid: account.appid, scene: 'ADD_SCENE_SEARCH' });
-    const rps = summary(
-      'follow + unfollow',
-      await run({
+    results.followUnfollow = await measure('follow + unfollow', baselineRps, {
         url: app.url,
         requests: [
           {
@@ -135,9 +165,7 @@ try {
             setupRequest: (request, context) => ({ ...request, headers: { authorization: (context as { token?: string }).token as string } }),
           },
         ],
-      }),
-    );
-    results.followUnfollow = { rps, baselineRps, ratio: rps / baselineRps };
+      });
   }
 
   if (wanted('messages')) {
@@ -151,9 +179,7 @@ try {
       );
     });
     const messageBody = JSON.stringify({ appid: account.appid, msgType: 'text', content: '你好，公众号' });
-    const rps = summary(
-      'messages',
-      await run({
+    results.messages = await measure('messages', baselineRps, {
         url: app.url,
         requests: [
           {
@@ -162,9 +188,7 @@ try {
             setupRequest: (request) => ({ ...request, headers: { 'content-type': 'application/json', authorization: followerTokens[next++ % userCount]! }, body: messageBody }),
           },
         ],
-      }),
-    );
-    results.messages = { rps, baselineRps, ratio: rps / baselineRps };
+      });
   }
 
   if (wanted('engagements')) {
@@ -184,9 +208,7 @@ try {
       );
     });
     const engagementBody = JSON.stringify({ appid: account.appid, msgDataId, articleIndex: 1, action: 'read' });
-    const rps = summary(
-      'engagements',
-      await run({
+    results.engagements = await measure('engagements', baselineRps, {
         url: app.url,
         requests: [
           {
@@ -196,16 +218,14 @@ try {
             setupRequest: (request) => ({ ...request, headers: { 'content-type': 'application/json', authorization: tokens[next++ % tokens.length]! }, body: engagementBody }),
           },
         ],
-      }),
-    );
-    results.engagements = { rps, baselineRps, ratio: rps / baselineRps };
+      });
   }
   const grouping = await stop(app.child);
   for (const [kind, { groups, rows }] of Object.entries(grouping ?? {})) {
     if (groups > 0) log(`${kind}: ${rows} rows in ${groups} statements (${(rows / groups).toFixed(1)} rows each)`);
   }
 
-  const measured = Object.entries(results) as Array<[WorkloadName, { rps: number; baselineRps: number; ratio: number }]>;
+  const measured = Object.entries(results) as Array<[WorkloadName, Measured]>;
   const [worstName, worst] = measured.reduce((a, b) => (b[1].ratio < a[1].ratio ? b : a));
   const round = (n: number) => Math.round(n * 1000) / 1000;
   printResult({
@@ -216,7 +236,15 @@ try {
     unit: 'req/s',
     lowest: worstName,
     ...Object.fromEntries(
-      measured.map(([name, r]) => [name, { rps: Math.round(r.rps), baselineRps: Math.round(r.baselineRps), ratio: round(r.ratio) }]),
+      measured.map(([name, r]) => [
+        name,
+        {
+          rps: Math.round(r.rps),
+          baselineRps: Math.round(r.baselineRps),
+          ratio: round(r.ratio),
+          ...(r.withStatsRps === undefined ? {} : { withStatsRps: Math.round(r.withStatsRps), statsLoss: round(r.statsLoss!) }),
+        },
+      ]),
     ),
     connections,
     seconds,

@@ -111,7 +111,7 @@ describe('statistics', () => {
           { msgType: 'image', msgUser: 1, msgCount: 1 },
           { msgType: 'text', msgUser: 2, msgCount: 7 },
         ],
-        distribution: { '1-5': 1, '6-10': 1, '>10': 0 },
+        distribution: { '0': 0, '1-5': 1, '6-10': 1, '>10': 0 },
       },
       {
         refDate: '2026-11-01',
@@ -119,21 +119,29 @@ describe('statistics', () => {
         msgCount: 2,
         avgPerUser: 1,
         byType: [{ msgType: 'text', msgUser: 2, msgCount: 2 }],
-        distribution: { '1-5': 2, '6-10': 0, '>10': 0 },
+        distribution: { '0': 0, '1-5': 2, '6-10': 0, '>10': 0 },
       },
     ]);
     // Over the two days as one month each: b wrote on both days and is one sender of those (7 messages, 6–10).
     const monthly = await stats(owner, account.id, 'activation', 'from=2026-10-31&to=2026-11-01&granularity=month');
     expect(monthly.map((row) => [row.refDate, row.msgUser, row.msgCount, row.distribution])).toEqual([
-      ['2026-10-01', 2, 8, { '1-5': 1, '6-10': 1, '>10': 0 }],
-      ['2026-11-01', 2, 2, { '1-5': 2, '6-10': 0, '>10': 0 }],
+      ['2026-10-01', 2, 8, { '0': 0, '1-5': 1, '6-10': 1, '>10': 0 }],
+      ['2026-11-01', 2, 2, { '0': 0, '1-5': 2, '6-10': 0, '>10': 0 }],
     ]);
     const weekly = await stats(owner, account.id, 'activation', 'from=2026-10-31&to=2026-11-01&granularity=week');
     // Oct 31 (Saturday) and Nov 1 (Sunday) are one ISO week, starting Monday Oct 26: a, b and c wrote in it.
-    expect(weekly.map((row) => [row.refDate, row.msgUser, row.msgCount, row.distribution])).toEqual([['2026-10-26', 3, 10, { '1-5': 2, '6-10': 1, '>10': 0 }]]);
+    // a wrote and left: 2 followers at the end of the week less 3 senders is not below 0.
+    expect(weekly.map((row) => [row.refDate, row.msgUser, row.msgCount, row.distribution])).toEqual([['2026-10-26', 3, 10, { '0': 0, '1-5': 2, '6-10': 1, '>10': 0 }]]);
+
+    // On Nov 2 d follows and nobody writes: three followers sent no message; over the month b and c wrote, d did not.
+    const d = await createWechatUser(ctx.app);
+    await follow(ctx.app, d, account.appid);
+    await worker.statsFolder.catchUp();
+    expect((await stats(owner, account.id, 'activation', 'from=2026-11-02&to=2026-11-02'))[0]).toMatchObject({ msgUser: 0, distribution: { '0': 3, '1-5': 0 } });
+    expect((await stats(owner, account.id, 'activation', 'from=2026-11-02&to=2026-11-02&granularity=month'))[0]).toMatchObject({ msgUser: 2, distribution: { '0': 1, '1-5': 2 } });
   });
 
-  it('equals a recount from the events after a random stream of follows, unfollows, refollows and messages across midnights', async () => {
+  it('equals a recount from the events after a random stream of follows, unfollows, refollows, messages, reads and shares across midnights', async () => {
     const { owner, account } = await setup();
     const users = await Promise.all(Array.from({ length: 8 }, () => createWechatUser(ctx.app)));
     const following = new Set<number>();
@@ -141,13 +149,29 @@ describe('statistics', () => {
     const random = (n: number) => (seed = (seed * 48_271) % 2_147_483_647) % n;
     let at = Date.parse('2026-09-28T10:00:00Z');
     const scenes = ['ADD_SCENE_SEARCH', 'ADD_SCENE_QR_CODE', 'ADD_SCENE_PROFILE_CARD'];
-    for (let step = 0; step < 160; step++) {
+    // A news broadcast of two articles for anyone (followers or not) to read, share and favourite.
+    ctx.clock.set(new Date(at).toISOString());
+    await follow(ctx.app, users[0]!, account.appid);
+    following.add(0);
+    const sent = await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: newsMessage(2) });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const msgDataId = (await waitForFinish(ctx.app, owner, account.id, sent.json().id)).msgDataId as number;
+    const sources = ['session', 'moments', 'friends', 'history'];
+    const engage = async (user: WechatUserSession) => {
+      const action = (['read', 'read', 'original', 'share', 'favorite'] as const)[random(5)];
+      const payload = { appid: account.appid, msgDataId, articleIndex: 1 + random(2), action, source: sources[random(sources.length)] };
+      const extra = action === 'share' ? { shareScene: ['friend', 'moments', 'other'][random(3)] } : {};
+      const response = await ctx.app.inject({ method: 'POST', url: '/client/v1/engagements', headers: user.headers, payload: { ...payload, ...extra } });
+      expect(response.statusCode, response.body).toBe(201);
+    };
+    for (let step = 0; step < 220; step++) {
       at += random(4) * 3_600_000 + random(3_600) * 1000; // 0–4 hours on: midnights and a month end are crossed
       ctx.clock.set(new Date(at).toISOString());
       const i = random(users.length);
       const user = users[i]!;
       const roll = random(10);
-      if (!following.has(i) || roll === 0) {
+      if (roll >= 7) await engage(user);
+      else if (!following.has(i) || roll === 0) {
         if (following.has(i)) {
           await unfollow(ctx.app, user, account.appid);
           following.delete(i);
@@ -201,6 +225,46 @@ describe('statistics', () => {
         FROM stats_messages WHERE account_id = ${account.id} ORDER BY 1, 2, 3`)
       ).rows,
     });
+    // Engagement: per article and day (users that day, events, users new to the article), per channel and day, and
+    // per hour by channel and by article, each as a recount from the events gives it.
+    const engagementRecount = async () => ({
+      perArticle: (
+        await db().execute(sql`
+        WITH e AS (SELECT *, (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM article_engagements WHERE account_id = ${account.id}),
+        firsts AS (SELECT article_index, action, min(day) AS day FROM e GROUP BY wechat_user_id, 1, 2)
+        SELECT d.article_index::int, d.day::text, d.action::text, d.users, d.count, coalesce(f.first_users, 0)::int AS first_users
+        FROM (SELECT article_index, day, action, count(DISTINCT wechat_user_id)::int AS users, count(*)::int AS count FROM e GROUP BY 1, 2, 3) d
+        LEFT JOIN (SELECT article_index, day, action, count(*) AS first_users FROM firsts GROUP BY 1, 2, 3) f USING (article_index, day, action)
+        ORDER BY 1, 2, 3`)
+      ).rows,
+      perChannel: (
+        await db().execute(sql`
+        SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date::text AS day, action::text, c AS channel, count(DISTINCT wechat_user_id)::int AS users, count(*)::int AS count
+        FROM article_engagements CROSS JOIN LATERAL unnest(ARRAY[source, 'all', 'scene:' || share_scene]) AS c
+        WHERE account_id = ${account.id} AND c IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+      ).rows,
+      hourly: (
+        await db().execute(sql`
+        SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date::text AS day, extract(hour FROM occurred_at AT TIME ZONE 'Asia/Shanghai')::int AS hour, k.metric, k.key,
+               count(DISTINCT wechat_user_id)::int AS users, count(*)::int AS count
+        FROM article_engagements CROSS JOIN LATERAL (VALUES (action::text, source), (action::text, 'all'), (action::text, 'scene:' || share_scene),
+                                                            ('article:' || action::text, msg_data_id || '/' || article_index)) AS k(metric, key)
+        WHERE account_id = ${account.id} AND k.key IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)
+      ).rows,
+    });
+    const engagementRollups = async () => ({
+      perArticle: (
+        await db().execute(sql`
+        SELECT article_index::int, day::text, action, users, count, first_users FROM stats_article_daily WHERE account_id = ${account.id} ORDER BY 1, 2, 3`)
+      ).rows,
+      perChannel: (
+        await db().execute(sql`SELECT day::text, action, channel, users, count FROM stats_reads_daily WHERE account_id = ${account.id} ORDER BY 1, 2, 3`)
+      ).rows,
+      hourly: (
+        await db().execute(sql`
+        SELECT day::text, hour::int, metric, key, users, count FROM stats_hourly WHERE account_id = ${account.id} AND metric <> 'msg' ORDER BY 1, 2, 3, 4`)
+      ).rows,
+    });
     const expected = await recount();
     // Hourly: distinct senders and messages per Shanghai hour and type, as a recount gives them.
     const hourlyRecount = await db().execute(sql`
@@ -212,6 +276,8 @@ describe('statistics', () => {
     const hourlyRollup = await db().execute(sql`
       SELECT day::text, hour::int, key, users, count FROM stats_hourly WHERE account_id = ${account.id} AND metric = 'msg' ORDER BY 1, 2, 3`);
     expect(hourlyRollup.rows).toEqual(hourlyRecount.rows);
+    expect(await engagementRollups()).toEqual(await engagementRecount());
+    expect((await engagementRecount()).perArticle.length).toBeGreaterThan(10);
     expect(expected.follows.length).toBeGreaterThan(5);
     expect(expected.messages.length).toBeGreaterThan(5);
     expect(await rollups()).toEqual(expected);
@@ -221,6 +287,7 @@ describe('statistics', () => {
     expect(last!.cumulateUser).toBe(following.size);
     await recountAccount(db(), account.id, 'Asia/Shanghai');
     expect(await rollups()).toEqual(expected);
+    expect(await engagementRollups()).toEqual(await engagementRecount());
   });
 
   it('waits for an event whose transaction took its id and has not committed, and passes one that rolled back', async () => {
@@ -320,6 +387,21 @@ describe('statistics', () => {
       ['2026-11-02', 2, 3, 1, 1, 0, 1],
     ]);
 
+    // Per hour of one day, per article: everything on Oct 31 fell in its 23rd hour, Nov 1's reads in the first.
+    const hourly = await stats(owner, account.id, `articles/${msgDataId}/hourly`, 'date=2026-10-31');
+    expect(hourly).toHaveLength(48);
+    expect(hourly.filter((row) => row.refHour !== 23).every((row) => row.intPageReadCount === 0 && row.addToFavCount === 0)).toBe(true);
+    expect(hourly.filter((row) => row.refHour === 23).map(({ title: _title, ...row }) => row)).toEqual([
+      { refDate: '2026-10-31', refHour: 23, articleIndex: 1, ...none, intPageReadUser: 3, intPageReadCount: 4, oriPageReadUser: 1, oriPageReadCount: 1, shareUser: 2, shareCount: 3 },
+      { refDate: '2026-10-31', refHour: 23, articleIndex: 2, ...none, addToFavUser: 1, addToFavCount: 1 },
+    ]);
+    const nextDay = await stats(owner, account.id, `articles/${msgDataId}/hourly`, 'date=2026-11-01');
+    expect(nextDay.filter((row) => (row.intPageReadCount as number) > 0).map((row) => [row.refHour, row.articleIndex, row.intPageReadUser, row.intPageReadCount])).toEqual([
+      [0, 1, 1, 1],
+      [0, 2, 1, 1],
+    ]);
+    expectProblem(await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/articles/12345/hourly`, headers: owner.headers }), 404, 'ARTICLE_NOT_FOUND');
+
     const reads = await stats(owner, account.id, 'reads', 'from=2026-10-31&to=2026-11-01');
     expect(reads[0]).toEqual({
       refDate: '2026-10-31',
@@ -393,6 +475,9 @@ describe('statistics', () => {
     expect((await engage(b, 'share', { shareScene: 'friend' })).statusCode).toBe(201);
     ctx.clock.set('2026-11-01T02:00:00Z');
     await unfollow(ctx.app, b, account.appid);
+    // a reads again from Moments and shares it to Moments from there.
+    expect((await engage(a, 'read', { source: 'moments' })).statusCode).toBe(201);
+    expect((await engage(a, 'share', { source: 'moments', shareScene: 'moments' })).statusCode).toBe(201);
     await say(a, account);
     await say(a, account, 'video');
     await say(a, account, 'shortvideo');
@@ -432,11 +517,29 @@ describe('statistics', () => {
     expect(total!.msgid).toBe(`${msgDataId}_1`);
     expect(total!.details).toMatchObject([
       { stat_date: '2026-10-31', target_user: 2, ...read },
-      { stat_date: '2026-11-01', target_user: 2, ...read },
+      { stat_date: '2026-11-01', target_user: 2, ...read, int_page_read_count: 3, share_user: 2, share_count: 2 },
     ]);
-    // The per-source detail fields WeChat documents are there (0: not kept per article yet).
-    expect(total!.details[0]).toHaveProperty('int_page_from_session_read_user', 0);
-    expect(total!.details[0]).toHaveProperty('feed_share_from_other_cnt', 0);
+    // To date by source: b read in the session; a read from Moments on both days (one reader, two reads) and then
+    // shared to Moments from there. b's share went to a friend, not to Moments. Every field WeChat documents is there.
+    const detail = (day: Record<string, unknown>) => Object.fromEntries(Object.entries(day).filter(([field]) => field.includes('_from_')));
+    const nothing = Object.fromEntries(Object.keys(detail(total!.details[0]!)).map((field) => [field, 0]));
+    expect(Object.keys(nothing)).toHaveLength(20);
+    expect(detail(total!.details[0]!)).toEqual({
+      ...nothing,
+      int_page_from_session_read_user: 1,
+      int_page_from_session_read_count: 1,
+      int_page_from_feed_read_user: 1,
+      int_page_from_feed_read_count: 1,
+    });
+    expect(detail(total!.details[1]!)).toEqual({
+      ...nothing,
+      int_page_from_session_read_user: 1,
+      int_page_from_session_read_count: 1,
+      int_page_from_feed_read_user: 1,
+      int_page_from_feed_read_count: 2,
+      feed_share_from_feed_user: 1,
+      feed_share_from_feed_cnt: 1,
+    });
     const userRead = await list('getuserread', '2026-10-31', '2026-10-31');
     expect(userRead[0]).toEqual({ ref_date: '2026-10-31', user_source: 99_999_999, ...read });
     // Per source: b read in the session and shared from there; a read from moments.
@@ -444,7 +547,10 @@ describe('statistics', () => {
       [0, 1, 1],
       [2, 1, 0],
     ]);
-    expect(await list('getusershare', '2026-10-31', '2026-11-01')).toEqual([{ ref_date: '2026-10-31', share_scene: 1, share_count: 1, share_user: 1 }]);
+    expect(await list('getusershare', '2026-10-31', '2026-11-01')).toEqual([
+      { ref_date: '2026-10-31', share_scene: 1, share_count: 1, share_user: 1 },
+      { ref_date: '2026-11-01', share_scene: 2, share_count: 1, share_user: 1 },
+    ]);
 
     // Hourly: everything on Oct 31 happened at 10:00 in Shanghai.
     expect(await list('getupstreammsghour', '2026-10-31', '2026-10-31')).toEqual([
@@ -554,7 +660,7 @@ describe('statistics', () => {
       expect(lines).toEqual(json.map((row) => [row.refDate, row.newUser, row.cancelUser, row.netUser, row.cumulateUser].join(',')));
     }
     const activation = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/activation?${query}&format=csv`, headers: owner.headers });
-    expect(activation.body.split('\r\n')[0]).toBe('refDate,msgUser,msgCount,avgPerUser,distribution.1-5,distribution.6-10,distribution.>10');
+    expect(activation.body.split('\r\n')[0]).toBe('refDate,msgUser,msgCount,avgPerUser,distribution.0,distribution.1-5,distribution.6-10,distribution.>10');
   });
 
   it('refuses a bad range with 400 naming the field', async () => {

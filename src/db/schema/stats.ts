@@ -181,8 +181,8 @@ export const statsAttributeDaily = pgTable(
 
 /**
  * Messages and article engagement per hour of a day: `metric` is 'msg' (key: the message type, 'all', or WeChat's
- * grouped 'wechat:4' / 'wechat:6') or an engagement action (key: the channel, as in stats_reads_daily). Distinct
- * users within the hour and events.
+ * grouped 'wechat:4' / 'wechat:6'), an engagement action (key: the channel, as in stats_reads_daily), or
+ * 'article:<action>' (key: '<msg_data_id>/<index>', one article). Distinct users within the hour and events.
  */
 export const statsHourly = pgTable(
   'stats_hourly',

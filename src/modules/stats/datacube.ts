@@ -50,16 +50,40 @@ const READ_SOURCE: Record<string, number> = { session: 0, friends: 1, moments: 2
 const ALL_SOURCES = 99_999_999;
 const SHARE_SCENE: Record<string, number> = { friend: 1, moments: 2, other: 255 };
 
+/** getarticletotal's per-source detail fields: WeChat's name for each read source, and for each shared-from source. */
+const DETAIL_READ_SOURCES: Record<string, string> = {
+  session: 'session',
+  history: 'hist_msg',
+  moments: 'feed',
+  friends: 'friends',
+  other: 'other',
+  kanyikan: 'kanyikan',
+  souyisou: 'souyisou',
+};
+const DETAIL_SHARE_SOURCES: Record<string, string> = { session: 'session', moments: 'feed', other: 'other' };
+
 /**
- * getarticletotal's per-source figures: reads by where the article was opened and shares by where the sharer read
- * it are not kept per article yet, so they are 0 (present, so clients that read them get numbers).
+ * getarticletotal's per-source figures from one day's details ('read:<source>' / 'moments_share:<source>' →
+ * [users, events] to date): article-page readers and reads by where the article was opened, and sharers and shares
+ * to Moments by where they had opened it. Every field is present, 0 where nothing happened.
  */
-const NO_SOURCE_DETAIL = Object.fromEntries(
-  [
-    ...['session', 'hist_msg', 'feed', 'friends', 'other', 'kanyikan', 'souyisou'].flatMap((from) => [`int_page_from_${from}_read_user`, `int_page_from_${from}_read_count`]),
-    ...['session', 'feed', 'other'].flatMap((from) => [`feed_share_from_${from}_user`, `feed_share_from_${from}_cnt`]),
-  ].map((field) => [field, 0]),
-);
+function sourceDetail(details: Map<string, [number, number]> | undefined) {
+  const figure = (detail: string) => details?.get(detail) ?? [0, 0];
+  return {
+    ...Object.fromEntries(
+      Object.entries(DETAIL_READ_SOURCES).flatMap(([source, name]) => {
+        const [users, count] = figure(`read:${source}`);
+        return [[`int_page_from_${name}_read_user`, users], [`int_page_from_${name}_read_count`, count]];
+      }),
+    ),
+    ...Object.fromEntries(
+      Object.entries(DETAIL_SHARE_SOURCES).flatMap(([source, name]) => {
+        const [users, count] = figure(`moments_share:${source}`);
+        return [[`feed_share_from_${name}_user`, users], [`feed_share_from_${name}_cnt`, count]];
+      }),
+    ),
+  };
+}
 
 const DAY_MS = 86_400_000;
 
@@ -153,10 +177,11 @@ export function createDatacube(deps: { stats: StatsService }) {
       // The articles sent on ref_date, with their figures to date for each of the (at most) 7 days since, up to yesterday.
       const sent = await stats.articlesSentOn(accountId, range.from);
       const lastDay = new Date(Date.parse(`${stats.today()}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
-      const statDays = new Set(periodStarts(range.from, lastDay, 'day').slice(0, 7));
+      const dayList = periodStarts(range.from, lastDay, 'day').slice(0, 7);
+      const statDays = new Set(dayList);
       const list = [];
       for (const msgDataId of sent) {
-        const totals = await stats.articleTotals(accountId, msgDataId);
+        const [totals, details] = await Promise.all([stats.articleTotals(accountId, msgDataId), stats.articleDetailsToDate(accountId, msgDataId, dayList)]);
         const byArticle = new Map<number, typeof totals>();
         for (const row of totals) if (statDays.has(row.refDate)) byArticle.set(row.articleIndex, [...(byArticle.get(row.articleIndex) ?? []), row]);
         for (const [articleIndex, rows] of byArticle) {
@@ -164,7 +189,12 @@ export function createDatacube(deps: { stats: StatsService }) {
             ref_date: range.from,
             msgid: `${msgDataId}_${articleIndex}`,
             title: rows[0]!.title,
-            details: rows.map((row) => ({ stat_date: row.refDate, target_user: row.targetUser, ...engagement(row), ...NO_SOURCE_DETAIL })),
+            details: rows.map((row) => ({
+              stat_date: row.refDate,
+              target_user: row.targetUser,
+              ...engagement(row),
+              ...sourceDetail(details.get(`${articleIndex}/${row.refDate}`)),
+            })),
           });
         }
       }

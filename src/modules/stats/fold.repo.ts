@@ -187,13 +187,20 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
     INSERT INTO stats_reads_daily AS r (account_id, day, action, channel, users, count)
     SELECT account_id, day, action, channel, sum(users), sum(count) FROM channel_deltas GROUP BY 1, 2, 3, 4
     ON CONFLICT (account_id, day, action, channel) DO UPDATE SET users = r.users + excluded.users, count = r.count + excluded.count`);
+  // Per hour: the account's engagement by channel as per day, and each article's under metric 'article:<action>',
+  // key '<msg_data_id>/<index>'.
   await foldHourly(db, sql`
     SELECT e.account_id, (e.occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM e.occurred_at AT TIME ZONE ${timezone})::int AS hour,
-           e.action::text AS metric, c.key, e.wechat_user_id
-    FROM (SELECT account_id, action, source, share_scene, wechat_user_id, occurred_at FROM article_engagements WHERE ${rows}) e
-    CROSS JOIN LATERAL (VALUES (e.source), ('all'), ('scene:' || e.share_scene)) AS c(key)
+           c.metric, c.key, e.wechat_user_id
+    FROM (SELECT account_id, msg_data_id, article_index, action::text AS action, source, share_scene, wechat_user_id, occurred_at
+          FROM article_engagements WHERE ${rows}) e
+    CROSS JOIN LATERAL (VALUES (e.action, e.source), (e.action, 'all'), (e.action, 'scene:' || e.share_scene),
+                               (${ARTICLE_HOURLY_PREFIX} || e.action, e.msg_data_id || '/' || e.article_index)) AS c(metric, key)
     WHERE c.key IS NOT NULL`);
 }
+
+/** The hourly metric prefix of one article's engagement ('article:read' …), keyed by '<msg_data_id>/<index>'. */
+export const ARTICLE_HOURLY_PREFIX = 'article:';
 
 type Cursor = {
   lastId: number;

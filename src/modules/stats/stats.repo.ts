@@ -88,6 +88,35 @@ export async function listBroadcastArticleDays(db: Executor, accountId: number, 
   return result.rows.map((row) => ({ ...row, day: dayOf(row.day) }));
 }
 
+export type ArticleDetailRow = { articleIndex: number; detail: string; day: string; count: number; firstUsers: number };
+
+/**
+ * One broadcast's article-page reads by where the article was opened ('read:<source>') and its shares to Moments by
+ * where the sharer had opened it ('moments_share:session|moments|other', WeChat's grouping), per article and day up
+ * to `lastDay`: events, and users counted on the first day they did so (their running sum is the users to date).
+ * Counted from the events (index article_engagements_article_idx): only WeChat's getarticletotal asks, for the
+ * articles of one day, so the rollups do not carry this breakdown.
+ */
+export async function listArticleDetailDays(db: Executor, accountId: number, msgDataId: number, lastDay: string, timezone: string): Promise<ArticleDetailRow[]> {
+  const result = await db.execute<Omit<ArticleDetailRow, 'day'> & { day: number }>(sql`
+    WITH e AS (
+      SELECT article_index, wechat_user_id, (occurred_at AT TIME ZONE ${timezone})::date AS day,
+             CASE WHEN action = 'read' THEN 'read:' || source
+                  ELSE 'moments_share:' || CASE WHEN source IN ('session', 'moments') THEN source ELSE 'other' END END AS detail
+      FROM article_engagements
+      WHERE account_id = ${accountId} AND msg_data_id = ${msgDataId} AND (action = 'read' OR (action = 'share' AND share_scene = 'moments'))
+        AND occurred_at < ((${lastDay}::date + 1)::timestamp AT TIME ZONE ${timezone})
+    ), firsts AS (
+      SELECT article_index, detail, min(day) AS day FROM e GROUP BY article_index, detail, wechat_user_id
+    )
+    SELECT article_index AS "articleIndex", detail, ${epochDays(sql`day`)} AS day, sum(events)::int AS count, sum(first_users)::int AS "firstUsers"
+    FROM (SELECT article_index, detail, day, count(*) AS events, 0 AS first_users FROM e GROUP BY 1, 2, 3
+          UNION ALL
+          SELECT article_index, detail, day, 0, count(*) FROM firsts GROUP BY 1, 2, 3) AS t
+    GROUP BY 1, 2, 3`);
+  return result.rows.map((row) => ({ ...row, day: dayOf(row.day) }));
+}
+
 export type StatsArticle = { msgDataId: number; articleIndex: number; title: string; sentDay: string | null; targetUser: number };
 
 /**
@@ -137,10 +166,14 @@ export async function listAttributesOn(db: Executor, accountId: number, day: str
 
 export type HourlyRow = { hour: number; metric: string; key: string; users: number; count: number };
 
-/** The hourly rollups of one day for the given metrics ('msg', or engagement actions), in no particular order. */
-export async function listHourly(db: Executor, accountId: number, day: string, metrics: string[]): Promise<HourlyRow[]> {
+/**
+ * The hourly rollups of one day for the given metrics ('msg', engagement actions, or 'article:<action>'), with keys
+ * that start with `keyPrefix` if given, in no particular order.
+ */
+export async function listHourly(db: Executor, accountId: number, day: string, metrics: string[], keyPrefix?: string): Promise<HourlyRow[]> {
   const result = await db.execute<HourlyRow>(sql`
     SELECT hour, metric, key, users, count FROM stats_hourly
-    WHERE account_id = ${accountId} AND day = ${day}::date AND metric = ANY(${sql.param(metrics)}::text[])`);
+    WHERE account_id = ${accountId} AND day = ${day}::date AND metric = ANY(${sql.param(metrics)}::text[])
+      ${keyPrefix === undefined ? sql`` : sql`AND starts_with(key, ${keyPrefix})`}`);
   return result.rows;
 }

@@ -6,6 +6,7 @@ import {
   ActivationHourItem,
   ActivationItem,
   ArticleDayItem,
+  ArticleHourItem,
   ArticleParams,
   ArticleQuery,
   ArticleTotalItem,
@@ -78,6 +79,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         'msgUser',
         'msgCount',
         'avgPerUser',
+        'distribution.0',
         'distribution.1-5',
         'distribution.6-10',
         'distribution.>10',
@@ -120,6 +122,24 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         'targetUser',
         ...engagementColumns,
       ]),
+  });
+
+  app.get('/v1/accounts/:id/stats/articles/:msgDataId/hourly', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: "One news broadcast's articles per hour of one day: readers and reads, original-link readers and reads, sharers and shares, favourites",
+      description: csvNote,
+      params: ArticleParams,
+      querystring: HourlyQuery,
+      response: { 200: ItemsOf(ArticleHourItem), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) => {
+      const { msgDataId } = request.params;
+      const items = await stats.articleByHour(request.accountAccess.account.id, msgDataId, request.query.date ?? stats.today());
+      return answer(request, reply, items, ['refDate', 'refHour', 'articleIndex', 'title', ...engagementColumns]);
+    },
   });
 
   app.get('/v1/accounts/:id/stats/reads', {

@@ -37,8 +37,11 @@ export const ActivationItem = Type.Object(
     avgPerUser: Type.Number({ description: 'msgCount / msgUser, two decimals; 0 when nobody wrote' }),
     byType: Type.Array(Type.Object({ msgType: Type.String(), msgUser: Count, msgCount: Count })),
     distribution: Type.Object(
-      { '1-5': Count, '6-10': Count, '>10': Count },
-      { description: 'followers by how many messages they sent in the period (WeChat count_interval 1, 2, 3)' },
+      { '0': Count, '1-5': Count, '6-10': Count, '>10': Count },
+      {
+        description:
+          "followers by how many messages they sent in the period (1-5, 6-10, >10: WeChat's count_interval 1, 2, 3); '0' is the followers at the end of the period less its senders (one lower for each sender who left)",
+      },
     ),
   },
   { additionalProperties: false },
@@ -125,6 +128,11 @@ export const HourlyQuery = Type.Object(
 );
 
 const RefHour = Type.Integer({ minimum: 0, maximum: 23, description: 'the hour of the day, 0–23, in QUOTA_TIMEZONE' });
+
+export const ArticleHourItem = Type.Object(
+  { refDate: Type.String(), refHour: RefHour, articleIndex: Type.Integer(), title: Type.String(), ...engagementFields },
+  { additionalProperties: false, description: 'one article in one hour: users are distinct within the hour' },
+);
 
 export const ActivationHourItem = Type.Object(
   {

@@ -2,11 +2,13 @@ import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import { calendarDayIn } from '../accounts/quota-window.js';
+import { ARTICLE_HOURLY_PREFIX } from './fold.repo.js';
 import {
   findStatsArticles,
   listAttributesOn,
   followersBefore,
   listArticleDays,
+  listArticleDetailDays,
   listBroadcastArticleDays,
   listFollowDays,
   listHourly,
@@ -142,12 +144,17 @@ async function upstreamByWechatType(db: Database, accountId: number, range: Stat
     .sort((a, b) => (a.refDate !== b.refDate ? (a.refDate < b.refDate ? -1 : 1) : a.msgType - b.msgType));
 }
 
-/** Activation per period: senders (distinct within the period), messages, average, by type, senders by count. */
+/**
+ * Activation per period: senders (distinct within the period), messages, average, by type, and followers by messages
+ * sent. The '0' bucket is the followers at the end of the period less the period's senders: who left after writing
+ * is not told apart, so each such sender makes it one lower (never below 0).
+ */
 async function activation(db: Database, accountId: number, range: StatsRange) {
   const starts = periodStarts(range.from, range.to, range.granularity);
-  const rows = await listMessagePeriods(db, accountId, range.granularity, starts[0]!, starts.at(-1)!);
+  const [rows, growth] = await Promise.all([listMessagePeriods(db, accountId, range.granularity, starts[0]!, starts.at(-1)!), followerGrowth(db, accountId, range)]);
   const byStart = new Map(starts.map((start) => [start, [] as typeof rows]));
   for (const row of rows) byStart.get(row.periodStart)?.push(row);
+  const followersAtEnd = new Map(growth.map((period) => [period.refDate, period.cumulateUser]));
   return starts.map((refDate) => {
     const types = byStart.get(refDate)!.sort((a, b) => (a.msgType < b.msgType ? -1 : 1));
     const all = types.find((type) => type.msgType === 'all');
@@ -159,7 +166,12 @@ async function activation(db: Database, accountId: number, range: StatsRange) {
       msgCount,
       avgPerUser: msgUser === 0 ? 0 : Math.round((msgCount / msgUser) * 100) / 100,
       byType: types.filter((type) => type.msgType !== 'all' && !type.msgType.startsWith(WECHAT_TYPE_PREFIX)).map(({ msgType, msgUser: users, msgCount: count }) => ({ msgType, msgUser: users, msgCount: count })),
-      distribution: { '1-5': all?.senders1To5 ?? 0, '6-10': all?.senders6To10 ?? 0, '>10': all?.sendersOver10 ?? 0 },
+      distribution: {
+        '0': Math.max(0, (followersAtEnd.get(refDate) ?? 0) - msgUser),
+        '1-5': all?.senders1To5 ?? 0,
+        '6-10': all?.senders6To10 ?? 0,
+        '>10': all?.sendersOver10 ?? 0,
+      },
     };
   });
 }
@@ -215,13 +227,19 @@ async function articles(db: Database, accountId: number, range: StatsRange, time
     .map((item) => ({ ...item, title: titles.get(`${item.msgDataId}/${item.articleIndex}`) ?? '' }));
 }
 
+/** The articles of one news broadcast the account sent (not a preview); 404 ARTICLE_NOT_FOUND if there is none. */
+async function newsArticles(db: Database, accountId: number, msgDataId: number, timezone: string) {
+  const known = await findStatsArticles(db, accountId, [msgDataId], timezone);
+  if (known.length === 0) throw new AppError('ARTICLE_NOT_FOUND', `This account sent no news with msgDataId ${msgDataId}`);
+  return known;
+}
+
 /**
  * One broadcast's articles from their send day to today (at most a year): per day, the figures to date (users are
  * distinct over the whole time: someone who read on two days counts once), with the broadcast's recipients.
  */
 async function articleTotals(db: Database, accountId: number, msgDataId: number, today: string, timezone: string) {
-  const known = await findStatsArticles(db, accountId, [msgDataId], timezone);
-  if (known.length === 0) throw new AppError('ARTICLE_NOT_FOUND', `This account sent no news with msgDataId ${msgDataId}`);
+  const known = await newsArticles(db, accountId, msgDataId, timezone);
   const rows = await listBroadcastArticleDays(db, accountId, msgDataId);
   const first = known[0]!.sentDay ?? today;
   const days = periodStarts(first, first > today ? first : today, 'day').slice(0, MAX_RANGE_DAYS);
@@ -301,6 +319,56 @@ async function readsByHour(db: Database, accountId: number, day: string) {
   }));
 }
 
+/**
+ * One broadcast's articles on one day, per hour: distinct users within the hour and events per action. Hours before
+ * the send are zeros, as are days before it (the route answers for any day up to today).
+ */
+async function articleByHour(db: Database, accountId: number, msgDataId: number, day: string, timezone: string) {
+  const known = await newsArticles(db, accountId, msgDataId, timezone);
+  const metrics = Object.keys(ACTION_FIELDS).map((action) => `${ARTICLE_HOURLY_PREFIX}${action}`);
+  const rows = await listHourly(db, accountId, day, metrics, `${msgDataId}/`);
+  const figures = new Map<string, EngagementFigures>();
+  for (const row of rows) {
+    const key = `${row.key}@${row.hour}`;
+    const hour = figures.get(key) ?? noEngagement();
+    addEngagement(hour, row.metric.slice(ARTICLE_HOURLY_PREFIX.length), row.users, row.count);
+    figures.set(key, hour);
+  }
+  return known
+    .sort((a, b) => a.articleIndex - b.articleIndex)
+    .flatMap((article) =>
+      Array.from({ length: 24 }, (_, hour) => ({
+        refDate: day,
+        refHour: hour,
+        articleIndex: article.articleIndex,
+        title: article.title,
+        ...(figures.get(`${msgDataId}/${article.articleIndex}@${hour}`) ?? noEngagement()),
+      })),
+    );
+}
+
+/** See the service's articleDetailsToDate. */
+async function articleDetailsToDate(db: Database, accountId: number, msgDataId: number, days: string[], timezone: string) {
+  const figures = new Map<string, Map<string, [number, number]>>();
+  if (days.length === 0) return figures;
+  const rows = (await listArticleDetailDays(db, accountId, msgDataId, days.at(-1)!, timezone)).sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  const indexes = new Set(rows.map((row) => row.articleIndex));
+  for (const articleIndex of indexes) {
+    const toDate = new Map<string, [number, number]>();
+    const articleRows = rows.filter((row) => row.articleIndex === articleIndex);
+    let next = 0;
+    for (const day of days) {
+      for (; next < articleRows.length && articleRows[next]!.day <= day; next++) {
+        const row = articleRows[next]!;
+        const [users, count] = toDate.get(row.detail) ?? [0, 0];
+        toDate.set(row.detail, [users + row.firstUsers, count + row.count]);
+      }
+      figures.set(`${articleIndex}/${day}`, new Map(toDate));
+    }
+  }
+  return figures;
+}
+
 /** The profile attributes follower attributes are given for, in this order. */
 export const FOLLOWER_ATTRIBUTES = ['gender', 'language', 'country', 'province', 'city'] as const;
 const REGIONS = new Set<string>(['country', 'province', 'city']);
@@ -351,10 +419,17 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
     /** One day, per hour: activation, and article engagement. */
     activationByHour: (accountId: number, day: string) => activationByHour(db, accountId, checkDay(day)),
     readsByHour: (accountId: number, day: string) => readsByHour(db, accountId, checkDay(day)),
+    articleByHour: (accountId: number, msgDataId: number, day: string) => articleByHour(db, accountId, msgDataId, checkDay(day), deps.timeZone),
     /** Follower attributes at the end of `date` (today by default). */
     attributes: (accountId: number, query: { date?: string; top: number }) => {
       return attributes(db, accountId, checkDay(query.date ?? today()), query.top);
     },
+    /**
+     * One broadcast's reads by source and shares to Moments by source, per article and day up to `lastDay`, to date
+     * (users distinct over the whole time): `figures.get('<index>/<day>')` maps a detail ('read:<source>',
+     * 'moments_share:<session|moments|other>') to [users, events]. For WeChat's getarticletotal.
+     */
+    articleDetailsToDate: (accountId: number, msgDataId: number, days: string[]) => articleDetailsToDate(db, accountId, msgDataId, days, deps.timeZone),
     /** The news broadcasts sent on a day (their msg_data_ids), for WeChat's getarticletotal. */
     articlesSentOn: (accountId: number, day: string) => listNewsSentOn(db, accountId, day, deps.timeZone),
     /** Senders and messages per WeChat msg_type, for WeChat's getupstreammsg views. */
