@@ -46,6 +46,8 @@ const ConfigSchema = Type.Object({
   // WeChat's own limit for a push or a URL verification: the developer's server answers within 5 s or it failed.
   WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 100, maximum: 60_000 }),
   WEBHOOK_LOG_RETENTION_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 3650 }),
+  // WeChat's daily call limits per interface, overridden where given: JSON such as {"/cgi-bin/user/get": 1000}.
+  WECHAT_CALL_LIMITS: Type.String({ default: '{}' }),
   /** How often the worker folds new events into the statistics rollups (the figures' freshness). */
   STATS_FOLD_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 50, maximum: 60_000 }),
   // 20,000 measured best for a million followers on 2 cores (bench:fanout): fewer commits, short transactions still.
@@ -88,6 +90,8 @@ export interface Config {
   /** Calls to developers' servers: private addresses allowed?, and the deadline of each call. */
   webhooks: { allowPrivateAddresses: boolean; timeoutMs: number; logRetentionDays: number };
   stats: { foldIntervalMs: number };
+  /** The WeChat-compatible API: daily call limits that differ from WeChat's defaults (src/modules/wechat/call-limits.ts). */
+  wechat: { callLimits: Record<string, number> };
   fanout: { batchSize: number; batchConcurrency: number; planConcurrency: number; maxAttempts: number; retryDelayMs: number };
   worker: { lockDurationMs: number; sweepIntervalMs: number };
   shutdownGraceMs: number;
@@ -115,6 +119,25 @@ export function redactUrl(url: string): string {
 
 /** Public (it is in the source), so it is only accepted while the API cannot be reached from another machine. */
 export const DEVELOPMENT_JWT_SECRET = 'oa-platform-development-secret-do-not-use-in-production';
+
+/** WECHAT_CALL_LIMITS: a JSON object from interface paths (`/cgi-bin/...`) to whole numbers of calls a day. */
+function parseCallLimits(text: string): Record<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('Invalid configuration: WECHAT_CALL_LIMITS is not JSON (expected e.g. {"/cgi-bin/user/get": 1000})');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('Invalid configuration: WECHAT_CALL_LIMITS must be a JSON object of interface paths to daily limits');
+  }
+  for (const [path, limit] of Object.entries(parsed)) {
+    if (!path.startsWith('/') || !Number.isSafeInteger(limit) || (limit as number) < 0) {
+      throw new ConfigError(`Invalid configuration: WECHAT_CALL_LIMITS["${path}"] must be a path starting with / and a whole number of calls ≥ 0`);
+    }
+  }
+  return parsed as Record<string, number>;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let raw: RawConfig;
@@ -166,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooks: { allowPrivateAddresses: raw.WEBHOOK_ALLOW_PRIVATE ?? raw.NODE_ENV !== 'production', timeoutMs: raw.WEBHOOK_TIMEOUT_MS, logRetentionDays: raw.WEBHOOK_LOG_RETENTION_DAYS },
     quotaTimeZone: raw.QUOTA_TIMEZONE,
     stats: { foldIntervalMs: raw.STATS_FOLD_INTERVAL_MS },
+    wechat: { callLimits: parseCallLimits(raw.WECHAT_CALL_LIMITS) },
     fanout: {
       batchSize: raw.FANOUT_BATCH_SIZE,
       batchConcurrency: raw.FANOUT_BATCH_CONCURRENCY,

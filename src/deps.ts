@@ -18,6 +18,9 @@ import { createBroadcastsService, type BroadcastsService } from './modules/broad
 import { createFanout, type Fanout } from './modules/broadcasts/fanout.service.js';
 import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbound-http.js';
 import { createDatacube, type Datacube } from './modules/stats/datacube.js';
+import { createAccessTokens } from './modules/wechat/access-tokens.js';
+import { createCallLimits, type CallLimits } from './modules/wechat/call-limits.js';
+import { createWechatAuth, type WechatAuth } from './modules/wechat/wechat-auth.js';
 import { createStatsService, type StatsService } from './modules/stats/stats.service.js';
 import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createProducers, type Producers } from './queues/queues.js';
@@ -55,6 +58,8 @@ export interface Deps {
     stats: StatsService;
     /** WeChat's /datacube views over the statistics, for the WeChat-compatible API to mount. */
     datacube: Datacube;
+    /** The WeChat-compatible API's callers: access tokens and daily call limits. */
+    wechat: { auth: WechatAuth; callLimits: CallLimits };
   };
   close(): Promise<void>;
 }
@@ -103,6 +108,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     connectTimeoutMs: Math.min(3_000, config.webhooks.timeoutMs),
   });
   const stats = createStatsService({ db, clock, timeZone: config.quotaTimeZone });
+  const callLimits = createCallLimits({ redis, redisPrefix: config.redisPrefix, clock, timeZone: config.quotaTimeZone, limits: config.wechat.callLimits });
+  const accessTokens = createAccessTokens({ redis, redisPrefix: config.redisPrefix, clock, signingSecret: config.jwtSecret });
   const services = {
     auth: createAuthService({
       db,
@@ -132,6 +139,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     webhooks: createWebhooksService({ db, clock, http: outboundHttp }),
     stats,
     datacube: createDatacube({ stats }),
+    wechat: { auth: createWechatAuth({ db, tokens: accessTokens, callLimits }), callLimits },
   };
 
   return {

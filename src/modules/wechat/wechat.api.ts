@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../deps.js';
+import { datacubeRoutes } from './datacube.routes.js';
+import { tokenRoutes } from './token.routes.js';
+import { speakWechat } from './wechat.plugin.js';
+
+/**
+ * The WeChat-compatible API: `/cgi-bin/...` and `/datacube/...` as WeChat serves them, so that a client library
+ * written for WeChat works when pointed here. Each prefix is its own scope speaking WeChat's wire format (errors,
+ * body parsing, access tokens: see speakWechat); the handlers call the same services as the admin API.
+ */
+export async function registerWechatApi(app: FastifyInstance, deps: Deps): Promise<void> {
+  const { services } = deps;
+  const { auth, callLimits } = services.wechat;
+  await app.register(
+    async (cgi) => {
+      speakWechat(cgi, auth);
+      await cgi.register(tokenRoutes, { auth, callLimits, db: deps.database.db });
+    },
+    { prefix: '/cgi-bin' },
+  );
+  await app.register(
+    async (cube) => {
+      speakWechat(cube, auth);
+      await cube.register(datacubeRoutes, { datacube: services.datacube });
+    },
+    { prefix: '/datacube' },
+  );
+}

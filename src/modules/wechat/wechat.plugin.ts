@@ -1,0 +1,99 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { describeError, WechatError } from '../../errors.js';
+import { toAppError } from '../../plugins/problem.js';
+import type { AccountRow } from '../accounts/accounts.repo.js';
+import { ERRMSG, errcodeOf, wechatError, type Errcode } from './errcodes.js';
+import type { WechatAuth } from './wechat-auth.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The account whose access_token the request carries (WeChat-compatible routes). */
+    wechatAccount: AccountRow;
+  }
+  interface FastifyContextConfig {
+    /** A WeChat-compatible route that takes no access_token (`/cgi-bin/token`, `/cgi-bin/stable_token`). */
+    wechatPublic?: boolean;
+  }
+}
+
+/** Body fields whose absence WeChat reports with a code of its own rather than 40097 "invalid args". */
+const MISSING_FIELD_ERRCODES: Record<string, Errcode> = {
+  openid: 41009,
+  media_id: 41006,
+  appid: 41002,
+  secret: 41004,
+};
+
+/** An error as WeChat answers it: its errcode, and its errmsg (with our detail where it helps). */
+function asWechat(error: unknown): { errcode: number; errmsg: string; unexpected: boolean } {
+  if (error instanceof WechatError) return { errcode: error.errcode, errmsg: error.errmsg, unexpected: false };
+  const fastifyError = error as FastifyError;
+  const missing = fastifyError.validation?.find((issue) => issue.keyword === 'required');
+  const missingField = (missing?.params as { missingProperty?: string } | undefined)?.missingProperty;
+  if (missingField && MISSING_FIELD_ERRCODES[missingField] !== undefined) {
+    const errcode = MISSING_FIELD_ERRCODES[missingField]!;
+    return { errcode, errmsg: ERRMSG[errcode], unexpected: false };
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return { errcode: 44002, errmsg: ERRMSG[44002], unexpected: false };
+  const appError = toAppError(fastifyError);
+  const errcode = errcodeOf(appError.code);
+  const detail = appError.code === 'INTERNAL' || errcode === -1 ? '' : `: ${appError.message}`;
+  return { errcode, errmsg: `${ERRMSG[errcode]}${detail}`, unexpected: appError.code === 'INTERNAL' };
+}
+
+/**
+ * Sends `{errcode, errmsg}` with HTTP 200, as WeChat does: clients read errcode and ignore the status. Sent as
+ * text, so the route's 200 schema (its success shape) does not apply.
+ */
+export function sendWechatError(reply: FastifyReply, request: FastifyRequest, errcode: number, errmsg: string): FastifyReply {
+  return reply
+    .code(200)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify({ errcode, errmsg: `${errmsg} rid: ${request.id}` }));
+}
+
+/** WeChat's answer to a write that succeeded. */
+export const OK = { errcode: 0, errmsg: 'ok' } as const;
+
+/**
+ * Makes an encapsulated scope (one per prefix: /cgi-bin, /datacube) speak WeChat's wire format:
+ * - bodies are JSON whatever the Content-Type says (some SDKs send none, or a form or text type); invalid JSON is
+ *   47001, an empty body where one is required 44002;
+ * - every error is HTTP 200 `{errcode, errmsg}` with ` rid: <request id>` appended, including unknown paths (40066)
+ *   and a known path called with the wrong method (43001 / 43002);
+ * - every route but those marked `wechatPublic` takes `access_token` in the query, checked before anything else.
+ */
+export function speakWechat(app: FastifyInstance, auth: WechatAuth): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(wechatError(47001));
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { errcode, errmsg, unexpected } = asWechat(error);
+    if (unexpected) request.log.error({ err: error }, 'unhandled error');
+    else if (errcode === -1) request.log.debug({ reason: describeError(error) }, 'request failed: dependency unavailable');
+    return sendWechatError(reply, request, errcode, errmsg);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    if (request.method !== 'GET' && app.hasRoute({ method: 'GET', url: path })) return sendWechatError(reply, request, 43001, ERRMSG[43001]);
+    if (request.method !== 'POST' && app.hasRoute({ method: 'POST', url: path })) return sendWechatError(reply, request, 43002, ERRMSG[43002]);
+    return sendWechatError(reply, request, 40066, `${ERRMSG[40066]}: no interface ${path}`);
+  });
+
+  app.decorateRequest('wechatAccount', null as unknown as AccountRow);
+  app.addHook('onRequest', async (request) => {
+    // Unknown paths (no route url) go on to the 40066 answer.
+    if (request.routeOptions.config.wechatPublic || request.routeOptions.url === undefined) return;
+    const token = (request.query as { access_token?: unknown }).access_token;
+    request.wechatAccount = await auth.authenticate(typeof token === 'string' ? token : undefined, request.routeOptions.url ?? request.url);
+  });
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import type { CreatedAccount } from './admin.js';
+
+/** A fresh access token for the account through `GET /cgi-bin/token`, as an SDK gets one. */
+export async function accessToken(app: FastifyInstance, account: Pick<CreatedAccount, 'appid' | 'appsecret'>): Promise<string> {
+  const response = await app.inject({
+    method: 'GET',
+    url: '/cgi-bin/token',
+    query: { grant_type: 'client_credential', appid: account.appid, secret: account.appsecret },
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  const body = response.json();
+  expect(body.access_token, response.body).toEqual(expect.any(String));
+  return body.access_token as string;
+}
+
+/**
+ * Calls a WeChat-compatible interface with the token and returns the parsed JSON answer (always HTTP 200, as on
+ * WeChat). `body` is sent as JSON; `query` adds parameters besides the token.
+ */
+export async function cgi(
+  app: FastifyInstance,
+  method: 'GET' | 'POST',
+  path: string,
+  token: string | undefined,
+  options: { body?: unknown; query?: Record<string, string> } = {},
+): Promise<Record<string, unknown>> {
+  const response = await app.inject({
+    method,
+    url: path,
+    query: { ...(token === undefined ? {} : { access_token: token }), ...options.query },
+    ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body), headers: { 'content-type': 'application/json' } }),
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json();
+}
+
+/** Expects a WeChat error answer with this errcode and a ` rid: ` suffix on its errmsg. */
+export function expectErrcode(answer: Record<string, unknown>, errcode: number): void {
+  expect(answer, JSON.stringify(answer)).toMatchObject({ errcode, errmsg: expect.stringMatching(/ rid: \S+$/) });
+}
