@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { datacubeRoutes } from './datacube.routes.js';
+import { massRoutes } from './mass.routes.js';
+import { mediaRoutes } from './media.routes.js';
 import { tokenRoutes } from './token.routes.js';
+import { userRoutes } from './users.routes.js';
 import { speakWechat } from './wechat.plugin.js';
 
 /**
@@ -16,6 +19,9 @@ export async function registerWechatApi(app: FastifyInstance, deps: Deps): Promi
     async (cgi) => {
       speakWechat(cgi, auth);
       await cgi.register(tokenRoutes, { auth, callLimits, db: deps.database.db });
+      await cgi.register(userRoutes, { deps });
+      await cgi.register(mediaRoutes, { deps });
+      await cgi.register(massRoutes, { deps });
     },
     { prefix: '/cgi-bin' },
   );
