@@ -568,6 +568,13 @@ describe('statistics', () => {
       { ref_date: '2026-10-31', ref_hour: 1000, msg_type: 1, msg_user: 2, msg_count: 2 },
       { ref_date: '2026-10-31', ref_hour: 1000, msg_type: 2, msg_user: 1, msg_count: 1 },
     ]);
+    // WeChat's type 4 takes the video and the short video (one sender); the admin API's hours list our own types.
+    expect(await list('getupstreammsghour', '2026-11-01', '2026-11-01')).toEqual([
+      { ref_date: '2026-11-01', ref_hour: 1000, msg_type: 1, msg_user: 1, msg_count: 1 },
+      { ref_date: '2026-11-01', ref_hour: 1000, msg_type: 4, msg_user: 1, msg_count: 2 },
+    ]);
+    const nov1Hours = await stats(owner, account.id, 'activation/hourly', 'date=2026-11-01');
+    expect((nov1Hours[10]!.byType as Array<{ msgType: string }>).map((type) => type.msgType)).toEqual(['shortvideo', 'text', 'video']);
     const readHour = await list('getuserreadhour', '2026-10-31', '2026-10-31');
     expect(readHour[0]).toEqual({ ref_date: '2026-10-31', ref_hour: 1000, user_source: 99_999_999, ...read });
     expect(readHour.slice(1).map((row) => [(row as { user_source: number }).user_source, (row as { int_page_read_user: number }).int_page_read_user, (row as { share_user: number }).share_user])).toEqual([

@@ -1,6 +1,6 @@
 import { WechatError } from '../../errors.js';
 import type { SubscribeScene } from '../followers/wechat-constants.js';
-import { isCalendarDay, periodStarts, wechatMsgType, type StatsService } from './stats.service.js';
+import { isCalendarDay, periodStarts, type StatsService } from './stats.service.js';
 
 /**
  * WeChat's statistics views (`POST /datacube/<name>` with `{begin_date, end_date}` → `{list: [...]}`), answered from
@@ -230,15 +230,8 @@ export function createDatacube(deps: { stats: StatsService }) {
       );
     },
     async getupstreammsghour(accountId, range) {
-      const hours = await stats.activationByHour(accountId, range.from);
-      return hours.flatMap((hour) =>
-        hour.byType
-          .flatMap((type) => {
-            const code = wechatMsgType(type.msgType);
-            return code === undefined ? [] : [{ ref_date: hour.refDate, ref_hour: hour.refHour * 100, msg_type: code, msg_user: type.msgUser, msg_count: type.msgCount }];
-          })
-          .sort((a, b) => a.msg_type - b.msg_type),
-      );
+      const rows = await stats.upstreamHourByWechatType(accountId, range.from);
+      return rows.map((row) => ({ ref_date: row.refDate, ref_hour: row.refHour * 100, msg_type: row.msgType, msg_user: row.msgUser, msg_count: row.msgCount }));
     },
     async getuserreadhour(accountId, range) {
       const hours = await stats.readsByHour(accountId, range.from);

@@ -293,7 +293,7 @@ async function reads(db: Database, accountId: number, range: StatsRange) {
   return [...days].map(([refDate, dayRows]) => ({ refDate, ...engagementBreakdown(dayRows) }));
 }
 
-/** One day's activation per hour (0–23): senders within the hour, messages, by type (WeChat's grouped types too). */
+/** One day's activation per hour (0–23): senders within the hour, messages, by type (ours, as per day). */
 async function activationByHour(db: Database, accountId: number, day: string) {
   const rows = await listHourly(db, accountId, day, ['msg']);
   return Array.from({ length: 24 }, (_, hour) => {
@@ -304,9 +304,22 @@ async function activationByHour(db: Database, accountId: number, day: string) {
       refHour: hour,
       msgUser: all?.users ?? 0,
       msgCount: all?.count ?? 0,
-      byType: types.filter((type) => type.key !== 'all').map((type) => ({ msgType: type.key, msgUser: type.users, msgCount: type.count })),
+      byType: types
+        .filter((type) => type.key !== 'all' && !type.key.startsWith(WECHAT_TYPE_PREFIX))
+        .map((type) => ({ msgType: type.key, msgUser: type.users, msgCount: type.count })),
     };
   });
+}
+
+/** One day's senders and messages per hour and WeChat msg_type, for WeChat's getupstreammsghour. */
+async function upstreamHourByWechatType(db: Database, accountId: number, day: string) {
+  const rows = await listHourly(db, accountId, day, ['msg']);
+  return rows
+    .flatMap((row) => {
+      const code = wechatMsgType(row.key);
+      return code === undefined ? [] : [{ refDate: day, refHour: row.hour, msgType: code, msgUser: row.users, msgCount: row.count }];
+    })
+    .sort((a, b) => a.refHour - b.refHour || a.msgType - b.msgType);
 }
 
 /** One day's article engagement per hour: totals, by source, and shares by scene (keys as in the daily reads). */
@@ -432,6 +445,8 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
     articleDetailsToDate: (accountId: number, msgDataId: number, days: string[]) => articleDetailsToDate(db, accountId, msgDataId, days, deps.timeZone),
     /** The news broadcasts sent on a day (their msg_data_ids), for WeChat's getarticletotal. */
     articlesSentOn: (accountId: number, day: string) => listNewsSentOn(db, accountId, day, deps.timeZone),
+    /** One day's senders and messages per hour and WeChat msg_type, for WeChat's getupstreammsghour. */
+    upstreamHourByWechatType: (accountId: number, day: string) => upstreamHourByWechatType(db, accountId, checkDay(day)),
     /** Senders and messages per WeChat msg_type, for WeChat's getupstreammsg views. */
     upstreamByWechatType: (accountId: number, range: StatsRange) => upstreamByWechatType(db, accountId, checked(range)),
   };
