@@ -18,6 +18,7 @@ import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { inboxRoutes } from './modules/broadcasts/inbox.routes.js';
 import { clientRoutes } from './modules/client/client.routes.js';
 import { followersRoutes } from './modules/followers/followers.routes.js';
+import { mediaFilesRoutes } from './modules/media/media-files.routes.js';
 import { registerWechatApi } from './modules/wechat/wechat.api.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { createReadinessCheck } from './modules/health/health.service.js';
@@ -113,6 +114,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(broadcastsRoutes, { broadcasts: services.broadcasts, accounts: services.accounts });
   await app.register(webhooksRoutes, { webhooks: services.webhooks });
   await app.register(statsRoutes, { stats: services.stats });
+  await app.register(mediaFilesRoutes, { media: services.media });
   await registerWechatApi(app, deps);
 
   return app;

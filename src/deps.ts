@@ -18,6 +18,8 @@ import { createBroadcastsService, type BroadcastsService } from './modules/broad
 import { createFanout, type Fanout } from './modules/broadcasts/fanout.service.js';
 import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbound-http.js';
 import { createDatacube, type Datacube } from './modules/stats/datacube.js';
+import { createMediaService, type MediaService } from './modules/media/media.service.js';
+import { createLocalDiskStore } from './modules/media/media.store.js';
 import { createAccessTokens } from './modules/wechat/access-tokens.js';
 import { createCallLimits, type CallLimits } from './modules/wechat/call-limits.js';
 import { createWechatAuth, type WechatAuth } from './modules/wechat/wechat-auth.js';
@@ -58,6 +60,8 @@ export interface Deps {
     stats: StatsService;
     /** WeChat's /datacube views over the statistics, for the WeChat-compatible API to mount. */
     datacube: Datacube;
+    /** Uploaded media: files on disk, rows in PostgreSQL. */
+    media: MediaService;
     /** The WeChat-compatible API's callers: access tokens and daily call limits. */
     wechat: { auth: WechatAuth; callLimits: CallLimits };
   };
@@ -139,6 +143,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     webhooks: createWebhooksService({ db, clock, http: outboundHttp }),
     stats,
     datacube: createDatacube({ stats }),
+    media: createMediaService({ db, clock, store: createLocalDiskStore(config.media.dir), log: logger }),
     wechat: { auth: createWechatAuth({ db, tokens: accessTokens, callLimits }), callLimits },
   };
 

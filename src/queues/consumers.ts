@@ -32,6 +32,8 @@ export async function startConsumers(deps: Deps): Promise<Consumers> {
   // Throws when a broadcast could not be resumed (after trying every other one), so a caller that sweeps because a
   // connection came back knows to try again.
   const sweep = async () => {
+    // Expired temporary media (WeChat keeps them 3 days) go with the same upkeep; a failure there is logged, not fatal.
+    await deps.services.media.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'media sweep failed'));
     const { resumed, failed } = await fanout.sweep();
     if (failed > 0) throw new Error(`sweep could not resume ${failed} of ${resumed + failed} unfinished broadcasts; they are left for the next run`);
   };

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -19,13 +22,14 @@ export interface TestContext {
 
 /**
  * Registers beforeAll/afterAll hooks that give the calling test file a database of its own (cloned from the
- * run's migrated template), a Redis prefix of its own, and the real app built over them. Returns an object whose
+ * run's migrated template), a Redis prefix of its own, a media directory of its own, and the real app built over them. Returns an object whose
  * fields are filled in by the time the tests run.
  */
 export function useTestContext(env: Record<string, string> = {}): TestContext {
   const context = {} as TestContext;
   const suffix = randomBytes(4).toString('hex');
   const databaseName = `${inject('runId')}_${suffix}`;
+  const mediaDir = path.join(tmpdir(), `oa-media-${databaseName}`);
 
   beforeAll(async () => {
     await createDatabaseFromTemplate(databaseName, inject('templateDatabase'));
@@ -45,6 +49,7 @@ export function useTestContext(env: Record<string, string> = {}): TestContext {
       CLIENT_RATE_LIMIT_PER_MINUTE: '100000',
       CLIENT_IP_RATE_LIMIT_PER_MINUTE: '100000',
       CLIENT_SIGNUP_RATE_LIMIT_PER_MINUTE: '100000',
+      MEDIA_DIR: mediaDir,
       ...env,
     });
     context.clock = new TestClock();
@@ -60,6 +65,7 @@ export function useTestContext(env: Record<string, string> = {}): TestContext {
       await context.deps.close();
     }
     await dropDatabase(databaseName);
+    await rm(mediaDir, { recursive: true, force: true });
   });
 
   return context;

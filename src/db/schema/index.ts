@@ -7,3 +7,4 @@ export * from './broadcasts.js';
 export * from './outbox.js';
 export * from './webhooks.js';
 export * from './stats.js';
+export * from './media.js';

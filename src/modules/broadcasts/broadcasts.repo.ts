@@ -94,7 +94,7 @@ export async function findRecentByClientMsgId(db: Executor, accountId: number, c
 export type NewBroadcast = Pick<
   BroadcastRow,
   'accountId' | 'isPreview' | 'clientMsgId' | 'messageType' | 'body' | 'target' | 'targetTagId' | 'quotaLedgerId' | 'createdAt'
-> & { createdBy: number };
+> & { createdBy: number | null };
 
 export async function insertBroadcast(
   db: Executor,
@@ -129,6 +129,12 @@ export async function insertTargetOpenids(db: Executor, broadcast: { id: number;
     SELECT b.id, o.openid FROM broadcasts b, unnest(${sql.param(openids)}::text[]) AS o(openid)
     WHERE b.id = ${broadcast.id} AND b.account_id = ${broadcast.accountId}
     ON CONFLICT DO NOTHING`);
+}
+
+/** The account's broadcast with this msg_id (WeChat's handle for it), if any. */
+export async function findBroadcastIdByMsgId(db: Executor, accountId: number, msgId: string): Promise<number | undefined> {
+  const result = await db.execute<{ id: number }>(sql`SELECT id FROM broadcasts WHERE account_id = ${accountId} AND msg_id = ${msgId}::bigint`);
+  return result.rows[0]?.id;
 }
 
 /** FOR UPDATE when the caller is about to change the broadcast and must see one change at a time. */

@@ -13,6 +13,7 @@ import {
   countPreviewRecipientsSince,
   eligibleFollowerIds,
   findBroadcast,
+  findBroadcastIdByMsgId,
   findRecentByClientMsgId,
   insertArticles,
   insertBroadcast,
@@ -168,9 +169,10 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
   return {
     /**
      * Records the broadcast and consumes a quota unit in one transaction, then hands it to the fan-out queue. A
-     * clientMsgId seen in the last 24 hours returns the first broadcast instead (duplicate: true).
+     * clientMsgId seen in the last 24 hours returns the first broadcast instead (duplicate: true). userId is the admin
+     * who sent it, or null for a send through the WeChat-compatible API (an access token names no user).
      */
-    async send(accountId: number, userId: number, input: { target: BroadcastTargetInput; message: BroadcastMessage; clientMsgId?: string }) {
+    async send(accountId: number, userId: number | null, input: { target: BroadcastTargetInput; message: BroadcastMessage; clientMsgId?: string }) {
       if (input.clientMsgId !== undefined && Buffer.byteLength(input.clientMsgId) > CLIENT_MSG_ID_MAX_BYTES) {
         throw new AppError('VALIDATION_FAILED', `body/clientMsgId must be at most ${CLIENT_MSG_ID_MAX_BYTES} bytes`);
       }
@@ -218,7 +220,7 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
      * Sends to up to 100 followers a day without using quota; delivered at once, marked as a preview in the inbox.
      * Unknown openids are counted as errors, unsubscribed or blacklisted ones as filtered.
      */
-    async preview(accountId: number, userId: number, input: { openids: string[]; message: BroadcastMessage }) {
+    async preview(accountId: number, userId: number | null, input: { openids: string[]; message: BroadcastMessage }) {
       const articles = prepareArticles(input.message);
       const openids = [...new Set(input.openids)];
       const now = deps.clock.now();
@@ -259,6 +261,13 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
       const rows = await listBroadcasts(db, accountId, { beforeId, limit: query.limit + 1, includePreviews: query.includePreviews ?? false });
       const { items, nextCursor } = page(rows, query.limit, (row) => row.id);
       return { items: await withArticles(accountId, items, 'summary'), nextCursor };
+    },
+
+    /** The id of the account's broadcast with this msg_id (how the WeChat API names broadcasts). */
+    async idOfMsgId(accountId: number, msgId: string): Promise<number> {
+      const id = BigInt(msgId) <= INT8_MAX ? await findBroadcastIdByMsgId(db, accountId, msgId) : undefined;
+      if (id === undefined) throw new AppError('BROADCAST_NOT_FOUND', `No broadcast of this account has msg_id ${msgId}`);
+      return id;
     },
 
     async get(accountId: number, broadcastId: number) {
