@@ -9,7 +9,7 @@ import { sanitizeArticleHtml } from '../broadcasts/sanitize.js';
 import type { NewsArticle } from '../media/media.repo.js';
 import { mediaUrl } from '../media/media.service.js';
 import { ERRMSG, wechatError } from './errcodes.js';
-import { OK } from './wechat.plugin.js';
+import { OK, sendWechatError } from './wechat.plugin.js';
 
 const tags = ['wechat'];
 const query = Type.Object({ access_token: Type.Optional(Type.String()) });
@@ -53,15 +53,6 @@ function msgIdOf(value: unknown): string {
 
 /** 0/1 flags (WeChat sends numbers; booleans and "0"/"1" are taken too). */
 const flagOf = (value: unknown): number => (value === true || value === 1 || value === '1' ? 1 : 0);
-
-
-/** An answer with an errcode and more fields (45065 carries the first msg_id), errmsg suffixed like every error. */
-function errorWith(reply: FastifyReply, request: FastifyRequest, errcode: keyof typeof ERRMSG, extra: Record<string, unknown>) {
-  return reply
-    .code(200)
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify({ errcode, errmsg: `${ERRMSG[errcode]} rid: ${request.id}`, ...extra }));
-}
 
 /** Mass messages under /cgi-bin (media/uploadnews, message/mass/*), over the broadcasts service. */
 export const massRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
@@ -175,7 +166,7 @@ export const massRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     const { message, files } = await messageOf(request, body);
     const accountId = request.wechatAccount.id;
     const sent = await broadcasts.send(accountId, null, { target, message, ...(clientMsgId === undefined ? {} : { clientMsgId }) });
-    if (sent.duplicate) return errorWith(reply, request, 45065, { msg_id: Number(sent.msgId) });
+    if (sent.duplicate) return sendWechatError(reply, request, 45065, ERRMSG[45065], { msg_id: Number(sent.msgId) });
     await media.pin(accountId, files);
     return {
       errcode: 0,

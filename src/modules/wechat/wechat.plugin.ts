@@ -42,14 +42,15 @@ function asWechat(error: unknown): { errcode: number; errmsg: string; unexpected
 }
 
 /**
- * Sends `{errcode, errmsg}` with HTTP 200, as WeChat does: clients read errcode and ignore the status. Sent as
- * text, so the route's 200 schema (its success shape) does not apply.
+ * Sends `{errcode, errmsg}` with HTTP 200, as WeChat does: clients read errcode and ignore the status; `extra`
+ * fields where WeChat adds some (45065 carries the first msg_id). Sent as text, so the route's 200 schema (its
+ * success shape) does not apply.
  */
-export function sendWechatError(reply: FastifyReply, request: FastifyRequest, errcode: number, errmsg: string): FastifyReply {
+export function sendWechatError(reply: FastifyReply, request: FastifyRequest, errcode: number, errmsg: string, extra: Record<string, unknown> = {}): FastifyReply {
   return reply
     .code(200)
     .type('application/json; charset=utf-8')
-    .send(JSON.stringify({ errcode, errmsg: `${errmsg} rid: ${request.id}` }));
+    .send(JSON.stringify({ errcode, errmsg: `${errmsg} rid: ${request.id}`, ...extra }));
 }
 
 /** WeChat's answer to a write that succeeded. */
