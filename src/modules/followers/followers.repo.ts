@@ -125,3 +125,47 @@ export async function listBlacklist(
     ORDER BY id LIMIT ${options.limit}`);
   return result.rows.map((row) => ({ id: row.id, openid: row.openid, blacklistedAt: parseTimestamp(row.blacklisted_at) }));
 }
+
+/** The follower id behind an openid of this account (subscribed or not): where an openid-keyed page continues from. */
+export async function findFollowerIdByOpenid(db: Executor, accountId: number, openid: string): Promise<number | undefined> {
+  const result = await db.execute<{ id: number }>(sql`SELECT id FROM followers WHERE openid = ${openid} AND account_id = ${accountId}`);
+  return result.rows[0]?.id;
+}
+
+/**
+ * Openids only, for WeChat's user/get: a page of current followers after `afterId` in id order, read along
+ * followers_subscribed_idx. No profile joins, so a 10,000-row page costs its index range and heap rows.
+ */
+export async function listSubscribedOpenids(db: Executor, accountId: number, options: { afterId: number; limit: number }): Promise<string[]> {
+  const result = await db.execute<{ openid: string }>(sql`
+    SELECT openid FROM followers
+    WHERE account_id = ${accountId} AND subscribed AND id > ${options.afterId}
+    ORDER BY id LIMIT ${options.limit}`);
+  return result.rows.map((row) => row.openid);
+}
+
+export async function countSubscribed(db: Executor, accountId: number): Promise<number> {
+  const result = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM followers WHERE account_id = ${accountId} AND subscribed`);
+  return result.rows[0]!.n;
+}
+
+export async function countBlacklisted(db: Executor, accountId: number): Promise<number> {
+  const result = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM followers WHERE account_id = ${accountId} AND blacklisted`);
+  return result.rows[0]!.n;
+}
+
+/** The account's followers among `openids`, in no particular order; unknown openids are simply absent. */
+export async function findFollowersByOpenids(db: Executor, accountId: number, openids: string[]): Promise<FollowerRecord[]> {
+  const result = await db.execute(sql`
+    SELECT ${followerColumns} FROM followers f ${followerJoins}
+    WHERE f.account_id = ${accountId} AND f.openid = ANY(${sql.param(openids)}::text[])`);
+  return result.rows.map(toFollowerRecord);
+}
+
+/** The openids among `openids` that no account has: forged or mistyped, rather than another account's. */
+export async function openidsUnknownToAnyAccount(db: Executor, openids: string[]): Promise<string[]> {
+  const result = await db.execute<{ openid: string }>(sql`
+    SELECT o.openid FROM unnest(${sql.param(openids)}::text[]) AS o(openid)
+    WHERE NOT EXISTS (SELECT 1 FROM followers f WHERE f.openid = o.openid)`);
+  return result.rows.map((row) => row.openid);
+}

@@ -3,8 +3,14 @@ import type { Database, Transaction } from '../../db/client.js';
 import { AppError, isUniqueViolation } from '../../errors.js';
 import { decodeCursor, page } from '../../http/cursor.js';
 import {
+  countBlacklisted,
+  countSubscribed,
   findFollowerByOpenid,
+  findFollowerIdByOpenid,
+  findFollowersByOpenids,
   listBlacklist,
+  listSubscribedOpenids,
+  openidsUnknownToAnyAccount,
   listFollowers,
   lockFollowersByOpenid,
   setBlacklisted,
@@ -19,6 +25,7 @@ import {
   findTag,
   insertTag,
   tagExists,
+  listTagMemberOpenids,
   listTags,
   lockTag,
   removeTagMembers,
@@ -93,6 +100,14 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
     if (!(await tagExists(db, accountId, tagId))) throw tagNotFound(tagId);
   }
 
+  /** The follower id an openid cursor stands for (0: from the start); an openid not of this account is refused. */
+  async function followerIdAfter(accountId: number, afterOpenid: string | undefined): Promise<number> {
+    if (afterOpenid === undefined || afterOpenid === '') return 0;
+    const id = await findFollowerIdByOpenid(db, accountId, afterOpenid);
+    if (id === undefined) throw new AppError('FOLLOWER_NOT_FOUND', `No follower of this account has openid ${afterOpenid}`);
+    return id;
+  }
+
   return {
     async list(accountId: number, query: { cursor?: string; limit: number; tagId?: number }) {
       if (query.tagId !== undefined) await requireTagExists(accountId, query.tagId);
@@ -106,6 +121,49 @@ export function createFollowersService(deps: { db: Database; clock: Clock }) {
       if (!record) throw new AppError('FOLLOWER_NOT_FOUND', `No follower of this account has openid ${openid}`);
       return toUserInfo(record);
     },
+
+    /** Openid paging (WeChat's next_openid): the current followers after `afterOpenid`, in follow order. */
+    async subscribedOpenids(accountId: number, query: { afterOpenid?: string; limit: number }): Promise<string[]> {
+      const afterId = await followerIdAfter(accountId, query.afterOpenid);
+      return listSubscribedOpenids(db, accountId, { afterId, limit: query.limit });
+    },
+
+    countSubscribed: (accountId: number) => countSubscribed(db, accountId),
+
+    /** user/info for several openids at once, in the order asked; all or none (INVALID_OPENIDS names the unknown). */
+    async getMany(accountId: number, openids: string[]) {
+      const records = await findFollowersByOpenids(db, accountId, dedupe(openids));
+      const byOpenid = new Map(records.map((record) => [record.openid, record]));
+      const invalid = dedupe(openids).filter((openid) => !byOpenid.has(openid));
+      if (invalid.length > 0) {
+        throw new AppError('INVALID_OPENIDS', `${invalid.length} openid(s) do not belong to followers of this account`, { invalidOpenids: invalid });
+      }
+      return openids.map((openid) => toUserInfo(byOpenid.get(openid)!));
+    },
+
+    /** The tag ids a follower carries, kept while they are unfollowed (the tags come back if they follow again). */
+    async tagIdsOf(accountId: number, openid: string): Promise<number[]> {
+      const record = await findFollowerByOpenid(db, accountId, openid);
+      if (!record) throw new AppError('FOLLOWER_NOT_FOUND', `No follower of this account has openid ${openid}`);
+      return record.tagIds;
+    },
+
+    /** Openid paging over a tag's current followers. */
+    async tagMemberOpenids(accountId: number, tagId: number, query: { afterOpenid?: string; limit: number }): Promise<string[]> {
+      await requireTagExists(accountId, tagId);
+      const afterFollowerId = await followerIdAfter(accountId, query.afterOpenid);
+      return listTagMemberOpenids(db, accountId, tagId, { afterFollowerId, limit: query.limit });
+    },
+
+    /** Openid paging over the blacklist, with its size. */
+    async blacklistedOpenids(accountId: number, query: { afterOpenid?: string; limit: number }) {
+      const afterId = await followerIdAfter(accountId, query.afterOpenid);
+      const [rows, total] = await Promise.all([listBlacklist(db, accountId, { afterId, limit: query.limit }), countBlacklisted(db, accountId)]);
+      return { total, openids: rows.map((row) => row.openid) };
+    },
+
+    /** Which of these openids no account has (forged), as opposed to openids of another account. */
+    openidsUnknownToAnyAccount: (openids: string[]) => openidsUnknownToAnyAccount(db, dedupe(openids)),
 
     async setRemark(accountId: number, openid: string, remark: string) {
       if (!(await updateRemark(db, accountId, openid, remark))) {

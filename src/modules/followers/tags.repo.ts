@@ -101,3 +101,19 @@ export async function removeTagMembers(db: Executor, accountId: number, tagId: n
     WHERE account_id = ${accountId} AND tag_id = ${tagId} AND follower_id = ANY(${sql.param(followerIds)}::bigint[])`);
   return result.rowCount ?? 0;
 }
+
+/**
+ * Openids only, for WeChat's user/tag/get: the tag's current followers after `afterFollowerId`, in follower order,
+ * read from the tag's range of follower_tags with each member probed by primary key (see listFollowersOfTag).
+ */
+export async function listTagMemberOpenids(db: Executor, accountId: number, tagId: number, options: { afterFollowerId: number; limit: number }): Promise<string[]> {
+  const result = await db.execute<{ openid: string }>(sql`
+    SELECT f.openid
+    FROM follower_tags ft
+    CROSS JOIN LATERAL (SELECT openid, account_id, subscribed FROM followers WHERE id = ft.follower_id OFFSET 0) f
+    WHERE ft.account_id = ${accountId} AND ft.tag_id = ${tagId} AND ft.follower_id > ${options.afterFollowerId}
+      AND f.account_id = ${accountId} AND f.subscribed
+    ORDER BY ft.follower_id
+    LIMIT ${options.limit}`);
+  return result.rows.map((row) => row.openid);
+}
