@@ -36,6 +36,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Only the proxies named by TRUST_PROXY may set the client address (request.ip, which rate limits key on).
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
+    // A request must arrive whole within 2 minutes (a 10 MB upload on a slow link fits): a body that never ends
+    // would otherwise hold its connection forever.
+    requestTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true },
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 
@@ -20,6 +21,22 @@ export function createRedis(url: string, role: RedisRole, connectionName: string
   if (logger) watchConnection(redis, logger, `redis ${connectionName}`);
   else redis.on('error', () => {});
   return redis;
+}
+
+/**
+ * A Lua script run by its SHA-1 (EVALSHA), so the script's text crosses the wire once per Redis server rather than
+ * on every call; after a Redis restart (NOSCRIPT) it is sent again.
+ */
+export function luaScript(source: string, keyCount: number) {
+  const sha = createHash('sha1').update(source).digest('hex');
+  return async (redis: Redis, ...keysAndArgs: Array<string | number>): Promise<unknown> => {
+    try {
+      return await redis.evalsha(sha, keyCount, ...keysAndArgs);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(source, keyCount, ...keysAndArgs);
+    }
+  };
 }
 
 /** Namespaces an application key under the deployment's REDIS_PREFIX, as BullMQ does for queues. */

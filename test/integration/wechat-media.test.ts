@@ -162,6 +162,18 @@ describe('images for article content (uploadimg)', () => {
     expect((await ctx.app.inject({ method: 'GET', url: new URL(url).pathname })).statusCode).toBe(200);
   });
 
+  it('refuses to build a URL from a Host header that is not a host name', async () => {
+    const { token } = await setup();
+    const { payload, headers } = multipart([{ field: 'media', bytes: files.png }]);
+    for (const host of ['evil.example"><img src=x onerror=alert(1)>', 'a b', 'example.com/path']) {
+      const response = await ctx.app.inject({ method: 'POST', url: '/cgi-bin/media/uploadimg', query: { access_token: token }, payload, headers: { ...headers, host } });
+      expectErrcode(response.json(), 40097);
+    }
+    const { payload: again, headers: same } = multipart([{ field: 'media', bytes: files.png }]);
+    const fine = await ctx.app.inject({ method: 'POST', url: '/cgi-bin/media/uploadimg', query: { access_token: token }, payload: again, headers: { ...same, host: '[::1]:3000' } });
+    expect(fine.json()).toEqual({ url: expect.stringMatching(/^http:\/\/\[::1\]:3000\/media\/[0-9a-f]{32}\.png$/) });
+  });
+
   it('takes jpg and png under 1 MB only', async () => {
     const { token } = await setup();
     const uploadimg = (bytes: Buffer) => uploadMedia(ctx.app, token, '/cgi-bin/media/uploadimg', bytes);

@@ -52,6 +52,11 @@ describe('access tokens', () => {
     const reset = await ctx.app.inject({ method: 'POST', url: `/v1/accounts/${account.id}/secret`, headers: owner.headers });
     expect(reset.statusCode, reset.body).toBe(200);
     expectErrcode(await probe(fresh), 40001);
+    // Calls with a revoked or expired token count for nothing against the account's limits.
+    const renewed = await accessToken(ctx.app, { appid: account.appid, appsecret: reset.json().appsecret });
+    expect(await probe(renewed)).toMatchObject({ errcode: 0 });
+    const quotaOfQuota = await cgi(ctx.app, 'POST', '/cgi-bin/openapi/quota/get', renewed, { body: { cgi_path: '/cgi-bin/openapi/quota/get' } });
+    expect(quotaOfQuota).toMatchObject({ quota: { used: 2 } });
     expect((await probe(await accessToken(ctx.app, { appid: account.appid, appsecret: reset.json().appsecret }))).errcode).toBe(0);
   });
 
@@ -126,6 +131,14 @@ describe('access tokens', () => {
     for (const headers of [{}, { 'content-type': 'application/x-www-form-urlencoded' }, { 'content-type': 'text/plain' }] as Array<Record<string, string>>) {
       expect(await raw('POST', `/cgi-bin/openapi/quota/get?access_token=${token}`, body, headers)).toMatchObject({ errcode: 0, quota: { daily_limit: 2000 } });
     }
+    // Bodies are UTF-8: other bytes, or an escape that is half a character, are 40033 (never stored as U+FFFD).
+    expectErrcode(await raw('POST', `/cgi-bin/openapi/quota/get?access_token=${token}`, Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) as unknown as string), 40033);
+    expectErrcode(await raw('POST', `/cgi-bin/openapi/quota/get?access_token=${token}`, '{"cgi_path":"\\ud800"}'), 40033);
+    // A repeated access_token: the first one counts.
+    expect(await raw('GET', `/cgi-bin/user/get?access_token=${token}&access_token=x`)).toMatchObject({ total: 0, count: 0 });
+    // Details quoting the request are cut short.
+    const long = await raw('POST', `/datacube/getusersummary?access_token=${token}`, JSON.stringify({ begin_date: '2026-06-01', end_date: '2026-06-01', x: 'y'.repeat(5000) }));
+    expect(String(long.errmsg ?? '').length).toBeLessThan(400);
     // The token is checked before the body.
     expectErrcode(await raw('POST', '/cgi-bin/openapi/quota/get', '{', { 'content-type': 'application/json' }), 41001);
   });

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../clock.js';
-import { redisKey } from '../../redis.js';
+import { luaScript, redisKey } from '../../redis.js';
 import { callCountKeyParts } from './call-limits.js';
 import { wechatError } from './errcodes.js';
 
@@ -48,7 +48,7 @@ const ms = (n: number) => n.toFixed(0);
  * one down to the overlap. KEYS: new token, current pointer. ARGV: token value, Redis TTL ms, new hash, token key
  * prefix, now ms, overlap ms.
  */
-const REPLACE_CURRENT = `
+const REPLACE_CURRENT = luaScript(`
 local previous = redis.call('HGET', KEYS[2], 'hash')
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('HSET', KEYS[2], 'hash', ARGV[3])
@@ -65,14 +65,14 @@ if previous and previous ~= ARGV[3] then
     end
   end
 end
-return previous`;
+return previous`, 2);
 
 /**
  * Decides the stable token: the current generation while it has more than the overlap left (and no allowed forced
  * refresh), else the next. KEYS: stable pointer, today's forced-refresh counter. ARGV: now ms, TTL ms, overlap ms,
  * secret version, force (0/1), force gap ms, forces a day. Returns generation, expiry ms, and whether it rotated.
  */
-const STABLE_GENERATION = `
+const STABLE_GENERATION = luaScript(`
 local current = redis.call('HMGET', KEYS[1], 'generation', 'expiresAt', 'secretVersion', 'lastForce')
 local generation = tonumber(current[1]) or 0
 local expiresAt = tonumber(current[2]) or 0
@@ -93,20 +93,23 @@ if rotate then
   redis.call('HSET', KEYS[1], 'generation', generation, 'expiresAt', string.format('%.0f', expiresAt), 'secretVersion', ARGV[4])
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
 end
-return {generation, string.format('%.0f', expiresAt), rotate and 1 or 0}`;
+return {generation, string.format('%.0f', expiresAt), rotate and 1 or 0}`, 2);
 
 /**
- * Looks a token up and, when it is known, counts the call against the account's interface (one round trip for
- * both). KEYS: token key. ARGV: call-count key prefix (the account id is appended), ':' .. day, interface path.
+ * Looks a token up and, when it is valid now, counts the call against the account's interface (one round trip for
+ * both); a replaced or expired token counts nothing (calls 0). KEYS: token key. ARGV: call-count key prefix (the
+ * account id is appended), ':' .. day, interface path, now ms.
  */
-const LOOK_UP_AND_COUNT = `
+const LOOK_UP_AND_COUNT = luaScript(`
 local value = redis.call('GET', KEYS[1])
 if not value then return nil end
-local account = string.match(value, '^([^|]*)|')
+local account, secret, validUntil, expiresAt = string.match(value, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+local now = tonumber(ARGV[4])
+if now >= tonumber(validUntil) or now >= tonumber(expiresAt) then return {value, 0} end
 local key = ARGV[1] .. account .. ARGV[2]
 local calls = redis.call('HINCRBY', key, ARGV[3], 1)
 if calls == 1 then redis.call('EXPIRE', key, 259200) end
-return {value, calls}`;
+return {value, calls}`, 1);
 
 export type AccessTokens = ReturnType<typeof createAccessTokens>;
 
@@ -127,7 +130,7 @@ export function createAccessTokens(deps: { redis: Redis; redisPrefix: string; cl
       const expiresAt = clock.now().getTime() + ttlMs;
       const token = `${randomBytes(32).toString('base64url')}${expirySuffix(expiresAt)}`;
       const hash = hashOf(token);
-      await redis.eval(REPLACE_CURRENT, 2, tokenKey(hash), currentKey('token', holder.accountId), valueOf(holder, expiresAt, expiresAt), ttlMs, hash, tokenKeyPrefix, ms(clock.now().getTime()), TOKEN_OVERLAP_MS);
+      await REPLACE_CURRENT(redis, tokenKey(hash), currentKey('token', holder.accountId), valueOf(holder, expiresAt, expiresAt), ttlMs, hash, tokenKeyPrefix, ms(clock.now().getTime()), TOKEN_OVERLAP_MS);
       return answer(token, expiresAt);
     },
 
@@ -136,9 +139,8 @@ export function createAccessTokens(deps: { redis: Redis; redisPrefix: string; cl
       const now = clock.now().getTime();
       const day = new Date(now).toISOString().slice(0, 10);
       const forces = redisKey(deps.redisPrefix, 'wx', 'forced', String(holder.accountId), day);
-      const [generation, expiresAtText, rotated] = (await redis.eval(
-        STABLE_GENERATION,
-        2,
+      const [generation, expiresAtText, rotated] = (await STABLE_GENERATION(
+        redis,
         currentKey('stable', holder.accountId),
         forces,
         ms(now),
@@ -155,7 +157,7 @@ export function createAccessTokens(deps: { redis: Redis; redisPrefix: string; cl
       const hash = hashOf(token);
       const value = valueOf(holder, expiresAt, expiresAt);
       if (rotated === 1) {
-        await redis.eval(REPLACE_CURRENT, 2, tokenKey(hash), currentKey('stable', holder.accountId), value, ttlMs, hash, tokenKeyPrefix, ms(now), TOKEN_OVERLAP_MS);
+        await REPLACE_CURRENT(redis, tokenKey(hash), currentKey('stable', holder.accountId), value, ttlMs, hash, tokenKeyPrefix, ms(now), TOKEN_OVERLAP_MS);
       } else {
         // The rotating call may not have stored it yet; storing the same value again is harmless.
         await redis.set(tokenKey(hash), value, 'PX', Math.max(1, expiresAt - now), 'NX');
@@ -164,9 +166,9 @@ export function createAccessTokens(deps: { redis: Redis; redisPrefix: string; cl
     },
 
     /**
-     * The holder of a token, counting the call against `path` for the day: throws 41001 (none), 40014 (not a
-     * token), 42001 (expired), 40001 (replaced more than 5 minutes ago, or unknown). The caller checks the secret
-     * version against the account's.
+     * The holder of a token, counting the call against `path` for the day (only a valid token's calls count):
+     * throws 41001 (none), 40014 (not a token), 42001 (expired), 40001 (replaced more than 5 minutes ago, or
+     * unknown). The caller checks the secret version against the account's.
      */
     async resolve(token: string | undefined, path: string, day: string): Promise<TokenHolder & { calls: number }> {
       if (token === undefined || token === '') throw wechatError(41001);
@@ -174,7 +176,7 @@ export function createAccessTokens(deps: { redis: Redis; redisPrefix: string; cl
       const now = clock.now().getTime();
       const expiredBySuffix = Number.parseInt(token.slice(-7), 36) * 1000 <= now;
       const [head, tail] = callCountKeyParts(deps.redisPrefix, day);
-      const found = (await redis.eval(LOOK_UP_AND_COUNT, 1, tokenKey(hashOf(token)), head, tail, path)) as [string, number] | null;
+      const found = (await LOOK_UP_AND_COUNT(redis, tokenKey(hashOf(token)), head, tail, path, ms(now))) as [string, number] | null;
       if (!found) throw wechatError(expiredBySuffix ? 42001 : 40001);
       const [accountId, secretVersion, validUntil, expiresAt] = found[0].split('|') as [string, string, string, string];
       if (now >= Number(expiresAt)) throw wechatError(42001);

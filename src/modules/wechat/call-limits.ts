@@ -64,8 +64,12 @@ export function createCallLimits(deps: { redis: Redis; redisPrefix: string; cloc
     async enforce(accountId: number, path: string, calls: number, day: string): Promise<void> {
       const limit = limits[path];
       if (limit === undefined || calls <= limit) return;
-      await redis.hincrby(countKey(accountId, day), path, -1);
+      await this.takeBack(accountId, path, day);
       throw wechatError(45009);
+    },
+    /** Takes back a call counted for a request refused after all (over the limit, or a revoked token). */
+    async takeBack(accountId: number, path: string, day: string): Promise<void> {
+      await redis.hincrby(countKey(accountId, day), path, -1);
     },
     /** Counts a call made without a token (`/cgi-bin/token`, `/cgi-bin/stable_token`) and enforces its limit. */
     async count(accountId: number, path: string): Promise<void> {

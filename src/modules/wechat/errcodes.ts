@@ -18,6 +18,7 @@ export const ERRMSG = {
   40014: 'invalid access_token',
   40031: 'invalid openid list',
   40032: 'invalid openid list size',
+  40033: 'invalid charset. please check your request, if include \\uxxxx will create fail!',
   40035: 'invalid args size',
   40059: 'invalid msg id',
   40060: 'invalid article idx',

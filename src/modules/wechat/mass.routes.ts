@@ -27,7 +27,8 @@ const TEXT_MAX_CHARS = 2048;
 const CLIENT_MSG_ID_MAX_BYTES = 64;
 const OPENIDS_MIN = 2;
 const OPENIDS_MAX = 10_000;
-const HTTP_URL = /^https?:\/\/[^\s/?#]+([/?#]\S*)?$/;
+/** An http(s) URL of printable ASCII without quotes or angle brackets (what the admin API's `uri` check admits). */
+const HTTP_URL = /^https?:\/\/[^\s/?#"'<>\\^`{|}]+([/?#][^\s"'<>\\^`{|}]*)?$/;
 /** msg_id and msg_data_id come from sequences far below 2^53: exact as JSON numbers, accepted as numbers or digits. */
 const MSG_ID = /^[1-9][0-9]{0,15}$/;
 
@@ -165,9 +166,11 @@ export const massRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     const clientMsgId = clientMsgIdOf(body.clientmsgid);
     const { message, files } = await messageOf(request, body);
     const accountId = request.wechatAccount.id;
+    // Pinned before the send: once it commits, followers' inboxes show these files, so the sweep must already spare
+    // them (a send that then fails leaves them kept, which costs only their disk space).
+    await media.pin(accountId, files);
     const sent = await broadcasts.send(accountId, null, { target, message, ...(clientMsgId === undefined ? {} : { clientMsgId }) });
     if (sent.duplicate) return sendWechatError(reply, request, 45065, ERRMSG[45065], { msg_id: Number(sent.msgId) });
-    await media.pin(accountId, files);
     return {
       errcode: 0,
       errmsg: 'send job submission success',
@@ -222,8 +225,8 @@ export const massRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
       if (follower.subscribe === 0) throw wechatError(43004);
       const { message, files } = await messageOf(request, body);
       try {
-        const preview = await broadcasts.preview(accountId, null, { openids: [body.touser], message });
         await media.pin(accountId, files);
+        const preview = await broadcasts.preview(accountId, null, { openids: [body.touser], message });
         return { errcode: 0, errmsg: 'preview success', msg_id: Number(preview.msgId) };
       } catch (error) {
         if (isAppError(error) && error.code === 'PREVIEW_LIMIT_REACHED') throw wechatError(45009, `${ERRMSG[45009]}: ${error.message}`);

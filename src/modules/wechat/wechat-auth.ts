@@ -50,8 +50,11 @@ export function createWechatAuth(deps: { db: Database; tokens: AccessTokens; cal
       const day = callLimits.today();
       const holder = await tokens.resolve(token, path, day);
       const account = await findAccount(db, holder.accountId);
-      // A reset AppSecret revokes the tokens issued under the old one.
-      if (!account || secretVersionOf(account) !== holder.secretVersion) throw wechatError(40001);
+      // A reset AppSecret revokes the tokens issued under the old one, and their calls count for nothing.
+      if (!account || secretVersionOf(account) !== holder.secretVersion) {
+        await callLimits.takeBack(holder.accountId, path, day);
+        throw wechatError(40001);
+      }
       await callLimits.enforce(account.id, path, holder.calls, day);
       return account;
     },

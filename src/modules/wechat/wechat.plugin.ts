@@ -37,7 +37,8 @@ function asWechat(error: unknown): { errcode: number; errmsg: string; unexpected
   if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return { errcode: 44002, errmsg: ERRMSG[44002], unexpected: false };
   const appError = toAppError(fastifyError);
   const errcode = errcodeOf(appError.code);
-  const detail = appError.code === 'INTERNAL' || errcode === -1 ? '' : `: ${appError.message}`;
+  const message = appError.message.length > MAX_DETAIL_CHARS ? `${appError.message.slice(0, MAX_DETAIL_CHARS)}…` : appError.message;
+  const detail = appError.code === 'INTERNAL' || errcode === -1 ? '' : `: ${message}`;
   return { errcode, errmsg: `${ERRMSG[errcode]}${detail}`, unexpected: appError.code === 'INTERNAL' };
 }
 
@@ -53,6 +54,19 @@ export function sendWechatError(reply: FastifyReply, request: FastifyRequest, er
     .send(JSON.stringify({ errcode, errmsg: `${errmsg} rid: ${request.id}`, ...extra }));
 }
 
+/** Bodies must be UTF-8: bytes that are not are refused (40033), never stored as U+FFFD. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A JSON.parse reviver: a `\uD800`-style escape that is half a character cannot be stored as text (40033). */
+function refuseLoneSurrogates(key: string, value: unknown): unknown {
+  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) throw wechatError(40033);
+  return value;
+}
+
+/** The longest detail of ours appended to WeChat's errmsg (it may quote the request). */
+const MAX_DETAIL_CHARS = 200;
+
 /** WeChat's answer to a write that succeeded. */
 export const OK = { errcode: 0, errmsg: 'ok' } as const;
 
@@ -66,14 +80,21 @@ export const OK = { errcode: 0, errmsg: 'ok' } as const;
  */
 export function speakWechat(app: FastifyInstance, auth: WechatAuth): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    let text: string;
     try {
-      done(null, JSON.parse(text));
+      text = strictUtf8.decode(body as Buffer);
     } catch {
-      done(wechatError(47001));
+      return done(wechatError(40033));
     }
+    if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text, refuseLoneSurrogates);
+    } catch (error) {
+      return done(error instanceof WechatError ? error : wechatError(47001));
+    }
+    done(null, parsed);
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -94,7 +115,10 @@ export function speakWechat(app: FastifyInstance, auth: WechatAuth): void {
   app.addHook('onRequest', async (request) => {
     // Unknown paths (no route url) go on to the 40066 answer.
     if (request.routeOptions.config.wechatPublic || request.routeOptions.url === undefined) return;
-    const token = (request.query as { access_token?: unknown }).access_token;
+    // A repeated parameter arrives as an array: the first one counts (and is what the route's schema then sees).
+    const query = request.query as { access_token?: unknown };
+    if (Array.isArray(query.access_token)) query.access_token = query.access_token[0];
+    const token = query.access_token;
     request.wechatAccount = await auth.authenticate(typeof token === 'string' ? token : undefined, request.routeOptions.url ?? request.url);
   });
 }
