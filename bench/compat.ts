@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -25,6 +26,9 @@ const followerCount = numberArg('followers', 1_000_000);
 const passes = numberArg('passes', 3);
 const seconds = numberArg('seconds', 10);
 const connections = numberArg('connections', 20);
+const { values: flags } = parseArgs({ options: { 'cpu-prof': { type: 'string' } }, strict: false });
+/** --cpu-prof DIR: a V8 CPU profile of the API process, written there when it stops. */
+const cpuProfileDir = typeof flags['cpu-prof'] === 'string' ? flags['cpu-prof'] : undefined;
 
 // The bench pages far more than WeChat's 500 user/get calls a day; the API process reads this from its environment.
 process.env.WECHAT_CALL_LIMITS = JSON.stringify({ '/cgi-bin/user/get': 1_000_000_000, '/cgi-bin/user/info': 1_000_000_000 });
@@ -101,7 +105,7 @@ try {
   await db.execute(sql`VACUUM ANALYZE wechat_users, followers`);
   log(`inserted ${followerCount} followers in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
-  api = await forkBenchApi(env.config);
+  api = await forkBenchApi(env.config, [...process.execArgv, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])]);
   const tokenAnswer = (await (await fetch(`${api.url}/cgi-bin/token?grant_type=client_credential&appid=${account.appid}&secret=${account.appsecret}`)).json()) as { access_token: string };
   const token = tokenAnswer.access_token;
 

@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import * as schema from './schema/index.js';
 
-export type Database = NodePgDatabase<typeof schema>;
+export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /** A transaction handle; repos accept either, so services decide the transaction boundary. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type Executor = Database | Transaction;
@@ -33,6 +35,19 @@ export function parseTimestamp(value: string | Date | null): Date | null;
 export function parseTimestamp(value: string | Date | null): Date | null {
   if (value === null || value instanceof Date) return value;
   return new Date(value);
+}
+
+const dialect = new PgDialect();
+
+/**
+ * Runs a read outside any transaction as a named prepared statement: each connection plans it once, not on every
+ * call. For hot lookups whose joins cost PostgreSQL more to plan than to run (the WeChat API's user/info and its
+ * token check). `name` must always go with the same query text (the values may differ).
+ */
+export async function executePrepared<Row extends Record<string, unknown>>(db: Database, name: string, query: SQL): Promise<Row[]> {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  const result = await db.$client.query<Row>({ name, text, values: params });
+  return result.rows;
 }
 
 export interface DatabaseHandle {

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { executePrepared, type Database, type Executor } from '../../db/client.js';
 import { accountMembers, accounts, users } from '../../db/schema/index.js';
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -26,6 +26,16 @@ export async function findAccount(db: Executor, accountId: number): Promise<Acco
  */
 export async function lockAccount(db: Executor, accountId: number): Promise<void> {
   await db.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`);
+}
+
+/** What the WeChat API knows of its caller's account on every call. */
+export type ApiCaller = Pick<AccountRow, 'id' | 'appid' | 'type' | 'appsecretHash'>;
+
+/** The account behind an access token, as a prepared statement (planned once per connection): runs on every call. */
+export async function findApiCaller(db: Database, accountId: number): Promise<ApiCaller | undefined> {
+  const [row] = await executePrepared<ApiCaller>(db, 'api_caller_by_id', sql`
+    SELECT id, appid, type, appsecret_hash AS "appsecretHash" FROM accounts WHERE id = ${accountId}`);
+  return row;
 }
 
 export async function findAccountByAppid(db: Executor, appid: string): Promise<AccountRow | undefined> {

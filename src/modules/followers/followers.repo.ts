@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { parseTimestamp, type Executor } from '../../db/client.js';
+import { executePrepared, parseTimestamp, type Database, type Executor } from '../../db/client.js';
 
 export async function findFollowerOfUser(
   db: Executor,
@@ -84,11 +84,11 @@ async function listFollowersOfTag(db: Executor, accountId: number, tagId: number
   return result.rows.map(toFollowerRecord);
 }
 
-export async function findFollowerByOpenid(db: Executor, accountId: number, openid: string): Promise<FollowerRecord | undefined> {
-  const result = await db.execute(sql`
+/** Prepared (planned once per connection): the WeChat API's user/info runs it on every call. */
+export async function findFollowerByOpenid(db: Database, accountId: number, openid: string): Promise<FollowerRecord | undefined> {
+  const [row] = await executePrepared(db, 'follower_by_openid', sql`
     SELECT ${followerColumns} FROM followers f ${followerJoins}
     WHERE f.account_id = ${accountId} AND f.openid = ${openid}`);
-  const row = result.rows[0];
   return row && toFollowerRecord(row);
 }
 

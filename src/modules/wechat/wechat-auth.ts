@@ -1,12 +1,12 @@
 import type { Database } from '../../db/client.js';
-import { findAccount, findAccountByAppid, type AccountRow } from '../accounts/accounts.repo.js';
+import { findAccountByAppid, findApiCaller, type ApiCaller } from '../accounts/accounts.repo.js';
 import { appsecretMatches } from '../accounts/credentials.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { CallLimits } from './call-limits.js';
 import { wechatError } from './errcodes.js';
 
 /** The AppSecret version a token is issued under: a reset changes the hash, and with it every token's standing. */
-const secretVersionOf = (account: AccountRow) => account.appsecretHash.slice(0, 16);
+const secretVersionOf = (account: Pick<ApiCaller, 'appsecretHash'>) => account.appsecretHash.slice(0, 16);
 
 export type WechatAuth = ReturnType<typeof createWechatAuth>;
 
@@ -18,7 +18,7 @@ export function createWechatAuth(deps: { db: Database; tokens: AccessTokens; cal
   const { db, tokens, callLimits } = deps;
 
   /** The account an AppID and AppSecret name: 41002 / 41004 when missing, 40013 unknown AppID, 40125 wrong secret. */
-  async function credentialed(appid: unknown, secret: unknown): Promise<AccountRow> {
+  async function credentialed(appid: unknown, secret: unknown): Promise<ApiCaller> {
     if (typeof appid !== 'string' || appid === '') throw wechatError(41002);
     if (typeof secret !== 'string' || secret === '') throw wechatError(41004);
     const account = await findAccountByAppid(db, appid);
@@ -27,7 +27,7 @@ export function createWechatAuth(deps: { db: Database; tokens: AccessTokens; cal
     return account;
   }
 
-  const holderOf = (account: AccountRow) => ({ accountId: account.id, secretVersion: secretVersionOf(account) });
+  const holderOf = (account: ApiCaller) => ({ accountId: account.id, secretVersion: secretVersionOf(account) });
 
   return {
     /** `GET /cgi-bin/token`. */
@@ -46,10 +46,10 @@ export function createWechatAuth(deps: { db: Database; tokens: AccessTokens; cal
       return tokens.stable(holderOf(account), body.force_refresh === true);
     },
     /** The account a call's access_token stands for, after counting the call against `path` (45009 over the limit). */
-    async authenticate(token: string | undefined, path: string): Promise<AccountRow> {
+    async authenticate(token: string | undefined, path: string): Promise<ApiCaller> {
       const day = callLimits.today();
       const holder = await tokens.resolve(token, path, day);
-      const account = await findAccount(db, holder.accountId);
+      const account = await findApiCaller(db, holder.accountId);
       // A reset AppSecret revokes the tokens issued under the old one, and their calls count for nothing.
       if (!account || secretVersionOf(account) !== holder.secretVersion) {
         await callLimits.takeBack(holder.accountId, path, day);

@@ -1,14 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeError, WechatError } from '../../errors.js';
 import { toAppError } from '../../plugins/problem.js';
-import type { AccountRow } from '../accounts/accounts.repo.js';
+import type { ApiCaller } from '../accounts/accounts.repo.js';
 import { ERRMSG, errcodeOf, wechatError, type Errcode } from './errcodes.js';
 import type { WechatAuth } from './wechat-auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The account whose access_token the request carries (WeChat-compatible routes). */
-    wechatAccount: AccountRow;
+    wechatAccount: ApiCaller;
   }
   interface FastifyContextConfig {
     /** A WeChat-compatible route that takes no access_token (`/cgi-bin/token`, `/cgi-bin/stable_token`). */
@@ -111,7 +111,7 @@ export function speakWechat(app: FastifyInstance, auth: WechatAuth): void {
     return sendWechatError(reply, request, 40066, `${ERRMSG[40066]}: no interface ${path}`);
   });
 
-  app.decorateRequest('wechatAccount', null as unknown as AccountRow);
+  app.decorateRequest('wechatAccount', null as unknown as ApiCaller);
   app.addHook('onRequest', async (request) => {
     // Unknown paths (no route url) go on to the 40066 answer.
     if (request.routeOptions.config.wechatPublic || request.routeOptions.url === undefined) return;
