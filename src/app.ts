@@ -17,6 +17,8 @@ import { statsRoutes } from './modules/stats/stats.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { inboxRoutes } from './modules/broadcasts/inbox.routes.js';
 import { clientRoutes } from './modules/client/client.routes.js';
+import { menuClientRoutes } from './modules/client/menus.routes.js';
+import { scanRoutes } from './modules/client/scans.routes.js';
 import { followersRoutes } from './modules/followers/followers.routes.js';
 import { mediaFilesRoutes } from './modules/media/media-files.routes.js';
 import { registerWechatApi } from './modules/wechat/wechat.api.js';
@@ -112,6 +114,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       });
       await clientApi.register(clientRoutes, { client: services.client });
       await clientApi.register(inboxRoutes, { broadcasts: services.broadcasts });
+      await clientApi.register(scanRoutes, { deps });
+      await clientApi.register(menuClientRoutes, { deps });
     });
   }
   await app.register(broadcastsRoutes, { broadcasts: services.broadcasts, accounts: services.accounts });

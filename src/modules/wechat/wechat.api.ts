@@ -3,6 +3,8 @@ import type { Deps } from '../../deps.js';
 import { datacubeRoutes } from './datacube.routes.js';
 import { massRoutes } from './mass.routes.js';
 import { mediaRoutes } from './media.routes.js';
+import { menuRoutes } from './menu.routes.js';
+import { qrcodeRoutes } from './qrcode.routes.js';
 import { tokenRoutes } from './token.routes.js';
 import { userRoutes } from './users.routes.js';
 import { speakWechat } from './wechat.plugin.js';
@@ -22,6 +24,8 @@ export async function registerWechatApi(app: FastifyInstance, deps: Deps): Promi
       await cgi.register(userRoutes, { deps });
       await cgi.register(mediaRoutes, { deps });
       await cgi.register(massRoutes, { deps });
+      await cgi.register(qrcodeRoutes, { deps });
+      await cgi.register(menuRoutes, { deps });
     },
     { prefix: '/cgi-bin' },
   );
