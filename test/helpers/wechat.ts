@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import type { CreatedAccount } from './admin.js';
+import type { AdminSession, CreatedAccount } from './admin.js';
 
 /** A fresh access token for the account through `GET /cgi-bin/token`, as an SDK gets one. */
 export async function accessToken(app: FastifyInstance, account: Pick<CreatedAccount, 'appid' | 'appsecret'>): Promise<string> {
@@ -39,4 +39,21 @@ export async function cgi(
 /** Expects a WeChat error answer with this errcode and a ` rid: ` suffix on its errmsg. */
 export function expectErrcode(answer: Record<string, unknown>, errcode: number): void {
   expect(answer, JSON.stringify(answer)).toMatchObject({ errcode, errmsg: expect.stringMatching(/ rid: \S+$/) });
+}
+
+/**
+ * Makes an account able to call the interfaces a test needs: a service account when asked (the one-time choice),
+ * and verified (微信认证) when asked. The capability policy decides what each type and verification may call.
+ */
+export async function capableAccount(
+  app: FastifyInstance,
+  owner: AdminSession,
+  account: Pick<CreatedAccount, 'id'>,
+  options: { type?: 'subscription' | 'service'; verified?: boolean } = {},
+): Promise<void> {
+  if (options.type === 'service') {
+    const response = await app.inject({ method: 'PUT', url: `/v1/accounts/${account.id}/type`, headers: owner.headers, payload: { type: 'service' } });
+    expect(response.statusCode, response.body).toBe(200);
+  }
+  // Verification (a platform operator's act) comes with the capability policy.
 }
