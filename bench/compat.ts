@@ -94,6 +94,8 @@ let api: { child: ChildProcess; url: string } | undefined;
 try {
   const owner = await env.deps.services.auth.register({ email: 'bench-compat@example.com', password: 'benchmark password' });
   const account = await env.deps.services.accounts.create(owner.id, { name: 'compat bench' });
+  // user/get and user/info are a verified account's interfaces (capability policy), as an operator grants it.
+  await env.deps.services.accounts.setVerified(account.appid, true);
   const seedStarted = performance.now();
   await db.execute(sql`
     WITH users AS (

@@ -49,8 +49,9 @@ const ConfigSchema = Type.Object({
   WEBHOOK_LOG_RETENTION_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 3650 }),
   // Uploaded media (WeChat's temporary media and article images): a directory, created if missing.
   MEDIA_DIR: Type.String({ default: './data/media', minLength: 1 }),
-  // The public origin of this server (https://example.com) for the media URLs it hands out; empty: the request's own.
-  MEDIA_PUBLIC_URL: Type.String({ default: '', pattern: '^(https?://[^/?#]+)?$' }),
+  // The public origin of this server (https://mp.example.com) for the URLs it hands out (media, QR codes); empty:
+  // the origin each request came to.
+  PUBLIC_URL: Type.String({ default: '', pattern: '^(https?://[^/?#]+)?$' }),
   // WeChat's daily call limits per interface, overridden where given: JSON such as {"/cgi-bin/user/get": 1000}.
   WECHAT_CALL_LIMITS: Type.String({ default: '{}' }),
   /** How often the worker folds new events into the statistics rollups (the figures' freshness). */
@@ -95,8 +96,10 @@ export interface Config {
   /** Calls to developers' servers: private addresses allowed?, and the deadline of each call. */
   webhooks: { allowPrivateAddresses: boolean; timeoutMs: number; logRetentionDays: number };
   stats: { foldIntervalMs: number };
-  /** Uploaded media: where files are kept, and the origin of their public URLs (undefined: the request's). */
-  media: { dir: string; publicUrl: string | undefined };
+  /** Uploaded media: where files are kept. */
+  media: { dir: string };
+  /** The public origin of the URLs this server hands out (undefined: the request's own). */
+  publicUrl: string | undefined;
   /** The WeChat-compatible API: daily call limits that differ from WeChat's defaults (src/modules/wechat/call-limits.ts). */
   wechat: { callLimits: Record<string, number> };
   fanout: { batchSize: number; batchConcurrency: number; planConcurrency: number; maxAttempts: number; retryDelayMs: number };
@@ -197,7 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     quotaTimeZone: raw.QUOTA_TIMEZONE,
     stats: { foldIntervalMs: raw.STATS_FOLD_INTERVAL_MS },
     wechat: { callLimits: parseCallLimits(raw.WECHAT_CALL_LIMITS) },
-    media: { dir: path.resolve(raw.MEDIA_DIR), publicUrl: raw.MEDIA_PUBLIC_URL || undefined },
+    media: { dir: path.resolve(raw.MEDIA_DIR) },
+    publicUrl: raw.PUBLIC_URL || undefined,
     fanout: {
       batchSize: raw.FANOUT_BATCH_SIZE,
       batchConcurrency: raw.FANOUT_BATCH_CONCURRENCY,

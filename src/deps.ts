@@ -19,6 +19,7 @@ import { createFanout, type Fanout } from './modules/broadcasts/fanout.service.j
 import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbound-http.js';
 import { createDatacube, type Datacube } from './modules/stats/datacube.js';
 import { createMediaService, type MediaService } from './modules/media/media.service.js';
+import { createQrcodesService, type QrcodesService } from './modules/qrcodes/qrcodes.service.js';
 import { createLocalDiskStore } from './modules/media/media.store.js';
 import { createAccessTokens } from './modules/wechat/access-tokens.js';
 import { createCallLimits, type CallLimits } from './modules/wechat/call-limits.js';
@@ -62,6 +63,8 @@ export interface Deps {
     datacube: Datacube;
     /** Uploaded media: files on disk, rows in PostgreSQL. */
     media: MediaService;
+    /** Parametric QR codes: tickets, their images, and the follows and SCANs their scans make. */
+    qrcodes: QrcodesService;
     /** The WeChat-compatible API's callers: access tokens and daily call limits. */
     wechat: { auth: WechatAuth; callLimits: CallLimits };
   };
@@ -144,6 +147,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     stats,
     datacube: createDatacube({ stats }),
     media: createMediaService({ db, clock, store: createLocalDiskStore(config.media.dir), log: logger }),
+    qrcodes: createQrcodesService({ db, clock, events }),
     wechat: { auth: createWechatAuth({ db, tokens: accessTokens, callLimits }), callLimits },
   };
 

@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'TOO_MANY_LOGIN_ATTEMPTS',
   'RATE_LIMITED',
   'FORBIDDEN',
+  // The account's type or verification (微信认证) does not give it this capability (capability_policies).
+  'CAPABILITY_NOT_ALLOWED',
   'NOT_FOUND',
   'ACCOUNT_NOT_FOUND',
   'USER_NOT_FOUND',
@@ -35,6 +37,10 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'WEBHOOK_NOT_CONFIGURED',
+  // Parametric QR codes: a ticket no account issued, one whose time is up, an account's permanent codes used up.
+  'QRCODE_NOT_FOUND',
+  'QRCODE_EXPIRED',
+  'QRCODE_LIMIT_REACHED',
   // The developer's server did not answer WeChat's URL verification (echostr) as it must.
   'WEBHOOK_VERIFICATION_FAILED',
   // A dependency is down: PostgreSQL, or Redis (queues, rate limits, login lockouts). Retry later.

@@ -20,6 +20,18 @@ export interface TestContext {
   redisPrefix: string;
 }
 
+const depsOfApp = new WeakMap<FastifyInstance, Deps>();
+
+/**
+ * The dependencies an app from useTestContext was built over: for helpers that take only the app but must act as a
+ * platform operator would (e.g. verify an account), through the same services.
+ */
+export function depsOf(app: FastifyInstance): Deps {
+  const deps = depsOfApp.get(app);
+  if (!deps) throw new Error('depsOf: this app was not built by useTestContext');
+  return deps;
+}
+
 /**
  * Registers beforeAll/afterAll hooks that give the calling test file a database of its own (cloned from the
  * run's migrated template), a Redis prefix of its own, a media directory of its own, and the real app built over them. Returns an object whose
@@ -55,6 +67,7 @@ export function useTestContext(env: Record<string, string> = {}): TestContext {
     context.clock = new TestClock();
     context.deps = await createDeps(context.config, { role: 'test', clock: context.clock });
     context.app = await buildApp(context.deps);
+    depsOfApp.set(context.app, context.deps);
     await context.app.ready();
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import type { AdminSession, CreatedAccount } from './admin.js';
+import { depsOf } from './context.js';
 
 /** A fresh access token for the account through `GET /cgi-bin/token`, as an SDK gets one. */
 export async function accessToken(app: FastifyInstance, account: Pick<CreatedAccount, 'appid' | 'appsecret'>): Promise<string> {
@@ -55,5 +56,16 @@ export async function capableAccount(
     const response = await app.inject({ method: 'PUT', url: `/v1/accounts/${account.id}/type`, headers: owner.headers, payload: { type: 'service' } });
     expect(response.statusCode, response.body).toBe(200);
   }
-  // Verification (a platform operator's act) comes with the capability policy.
+  if (options.verified !== undefined) {
+    // Verification is a platform operator's act: the service call that `npm run account:verify` makes.
+    const { appid } = await accountAppid(app, owner, account);
+    await depsOf(app).services.accounts.setVerified(appid, options.verified);
+  }
+}
+
+async function accountAppid(app: FastifyInstance, owner: AdminSession, account: Pick<CreatedAccount, 'id'>): Promise<{ appid: string }> {
+  if ('appid' in account && typeof account.appid === 'string') return { appid: account.appid };
+  const response = await app.inject({ method: 'GET', url: `/v1/accounts/${account.id}`, headers: owner.headers });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json();
 }

@@ -7,6 +7,7 @@ import { getBroadcast, newsMessage, outboxEvents, sendBroadcast, waitForFinish }
 import { createWechatUser, follow, followers, unfollow } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { startWorker, waitFor } from '../helpers/worker.js';
+import { capableAccount } from '../helpers/wechat.js';
 
 // Small batches, so a handful of followers already makes a multi-batch fan-out.
 const ctx = useTestContext({ FANOUT_BATCH_SIZE: '3', SWEEP_INTERVAL_MS: '600000' });
@@ -115,7 +116,9 @@ describe('targets', () => {
 
   it('an openid list counts unknown openids as errors instead of failing', async () => {
     ctx.clock.set('2026-06-15T04:00:00Z');
-    const { owner, account } = await setup();
+    // Sending to an openid list is a verified service account's (capability policy).
+    const { owner, account } = await setup('service');
+    await capableAccount(ctx.app, owner, account, { verified: true });
     const fans = await followers(ctx.app, account.appid, 3);
     const openids = [fans[0]!.openid, fans[2]!.openid, 'ounknown-1', 'ounknown-2'];
     const response = await sendBroadcast(ctx.app, owner, account.id, { target: { openids }, message: { type: 'image', imageUrl: 'https://example.com/i.png' } });

@@ -100,7 +100,12 @@ describe('the inbox', () => {
     const late = await createWechatUser(ctx.app);
     await follow(ctx.app, late, account.appid);
     const after = await sendAndFinish(owner, account, { target: { all: true }, message: { type: 'text', content: 'welcome' } });
-    const others = await sendAndFinish(owner, account, { target: { openids: early.map((f) => f.openid) }, message: { type: 'text', content: 'not for you' } });
+    // Addressed to the early followers by a tag (an openid list is a verified service account's, capability policy).
+    const tag = await ctx.app.inject({ method: 'POST', url: `/v1/accounts/${account.id}/tags`, headers: owner.headers, payload: { name: 'early' } });
+    expect(tag.statusCode, tag.body).toBe(201);
+    const tagged = await ctx.app.inject({ method: 'POST', url: `/v1/accounts/${account.id}/tags/${tag.json().id}/members`, headers: owner.headers, payload: { openids: early.map((f) => f.openid) } });
+    expect(tagged.statusCode, tagged.body).toBe(200);
+    const others = await sendAndFinish(owner, account, { target: { tagId: tag.json().id }, message: { type: 'text', content: 'not for you' } });
 
     expect((await inboxPage(late, account.appid)).items.map((item) => item.msgId)).toEqual([after.msgId]);
     expect((await inboxPage(early[0]!, account.appid)).items.map((item) => item.msgId)).toEqual([others.msgId, after.msgId, before.msgId]);

@@ -1,6 +1,7 @@
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { accounts, broadcastArticles, broadcasts, followers, tags, users, webhookPushes, wechatUsers } from '../../src/db/schema/index.js';
+import { qrcodes } from '../../src/db/schema/qrcodes.js';
 import { useTestContext } from '../helpers/context.js';
 
 /**
@@ -18,6 +19,10 @@ const STORED_IN: Record<string, PgColumn | 'not stored' | 'jsonb'> = {
   msgDataId: broadcasts.msgDataId,
   tagId: tags.id,
   qrScene: followers.qrScene,
+  /** A parametric QR code's scene_id (admin API's POST /v1/accounts/:id/qrcodes). */
+  sceneId: qrcodes.sceneId,
+  /** A temporary QR code's lifetime: stored as its expires_at, a timestamp. */
+  expireSeconds: 'not stored',
   articleIndex: broadcastArticles.idx,
   speed: accounts.broadcastSpeed,
   gender: wechatUsers.gender,

@@ -7,7 +7,7 @@ import { followers } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { files, uploadMedia } from '../helpers/media.js';
 import { startWorker, waitFor } from '../helpers/worker.js';
-import { accessToken, cgi, expectErrcode } from '../helpers/wechat.js';
+import { accessToken, capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
 
 const ctx = useTestContext({ FANOUT_BATCH_SIZE: '3', SWEEP_INTERVAL_MS: '600000' });
 let worker: Consumers;
@@ -25,10 +25,15 @@ interface Setup {
   fans: Awaited<ReturnType<typeof followers>>;
 }
 
-async function setup(fanCount = 3): Promise<Setup> {
+/**
+ * A verified account (mass sends need 微信认证) with followers: a subscription account (one send a day) unless
+ * `type` says service (mass/send to an openid list is a verified service account's only).
+ */
+async function setup(fanCount = 3, type: 'subscription' | 'service' = 'subscription'): Promise<Setup> {
   ctx.clock.set('2026-06-15T04:00:00Z');
   const owner = await registerAdmin(ctx.app);
   const account = await createAccount(ctx.app, owner);
+  await capableAccount(ctx.app, owner, account, { verified: true, type });
   const fans = await followers(ctx.app, account.appid, fanCount);
   return { owner, account, fans, token: await accessToken(ctx.app, account) };
 }
@@ -190,7 +195,7 @@ describe('sendall targets, dedup and quota', () => {
 
 describe('send to openids, preview', () => {
   it('sends to a list of openids; fewer than two is 40130', async () => {
-    const { account, token, fans } = await setup(3);
+    const { account, token, fans } = await setup(3, 'service');
     const send = (touser: unknown) => post(token, '/cgi-bin/message/mass/send', { touser, msgtype: 'text', text: { content: 'listed' } });
     expectErrcode(await send([fans[0]!.openid]), 40130);
     expectErrcode(await send([fans[0]!.openid, fans[0]!.openid]), 40130);

@@ -6,7 +6,7 @@ import { media } from '../../src/db/schema/media.js';
 import { createAccount, registerAdmin } from '../helpers/admin.js';
 import { useTestContext } from '../helpers/context.js';
 import { files, multipart, sized, uploadMedia } from '../helpers/media.js';
-import { accessToken, cgi, expectErrcode } from '../helpers/wechat.js';
+import { accessToken, capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
 
 const ctx = useTestContext();
 const KB = 1024;
@@ -15,6 +15,8 @@ const MB = 1024 * KB;
 async function setup() {
   const owner = await registerAdmin(ctx.app);
   const account = await createAccount(ctx.app, owner);
+  // Media upload and download are a verified account's interfaces (capability policy).
+  await capableAccount(ctx.app, owner, account, { verified: true });
   return { account, token: await accessToken(ctx.app, account) };
 }
 

@@ -5,7 +5,7 @@ import type { Consumers } from '../../src/queues/consumers.js';
 import { createAccount, registerAdmin, type CreatedAccount } from '../helpers/admin.js';
 import { createWechatUser, follow, followers, unfollow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
-import { cgi, expectErrcode } from '../helpers/wechat.js';
+import { capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
 import { startWorker, waitFor } from '../helpers/worker.js';
 
 /**
@@ -86,6 +86,8 @@ const tokenOf = (url: string) => new URL(url, 'http://x').searchParams.get('acce
 async function setup() {
   const owner = await registerAdmin(ctx.app);
   const account = await createAccount(ctx.app, owner);
+  // The SDK calls followers, tags, media, mass sends and the datacube: a verified account's interfaces.
+  await capableAccount(ctx.app, owner, account, { verified: true });
   return { owner, account };
 }
 

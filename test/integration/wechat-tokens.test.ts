@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createAccount, registerAdmin } from '../helpers/admin.js';
 import { useTestContext } from '../helpers/context.js';
-import { accessToken, cgi, expectErrcode } from '../helpers/wechat.js';
+import { accessToken, capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
 
 const ctx = useTestContext({ WECHAT_CALL_LIMITS: '{"/cgi-bin/openapi/quota/get": 6}' });
 
 async function setup() {
   const owner = await registerAdmin(ctx.app);
   const account = await createAccount(ctx.app, owner);
+  // Verified: some tests call user/get and the datacube, which unverified accounts may not (capability policy).
+  await capableAccount(ctx.app, owner, account, { verified: true });
   return { owner, account };
 }
 

@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { createAccount, registerAdmin, type CreatedAccount } from '../helpers/admin.js';
 import { createWechatUser, follow, unfollow } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
-import { accessToken, cgi, expectErrcode } from '../helpers/wechat.js';
+import { accessToken, capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
 
 const ctx = useTestContext();
 
 async function setup() {
   const owner = await registerAdmin(ctx.app);
   const account = await createAccount(ctx.app, owner);
+  // Followers and tags are a verified account's interfaces (capability policy).
+  await capableAccount(ctx.app, owner, account, { verified: true });
   return { owner, account, token: await accessToken(ctx.app, account) };
 }
 

@@ -235,3 +235,43 @@ describe('the push request in each mode', () => {
     }
   });
 });
+
+describe('push XML of menu events (§10.1.7)', () => {
+  const menu = (event: Extract<PushContent, { kind: 'menu' }>['event'], rest: Partial<Extract<PushContent, { kind: 'menu' }>> = {}): PushContent => ({
+    kind: 'menu',
+    event,
+    eventKey: 'EVENTKEY',
+    menuId: null,
+    details: null,
+    ...rest,
+  });
+
+  it('writes a CLICK with the key as EventKey and no MenuId', () => {
+    expect(renderPushXml(header, menu('CLICK'))).toBe(xml('<MsgType><![CDATA[event]]></MsgType>', '<Event><![CDATA[CLICK]]></Event>', '<EventKey><![CDATA[EVENTKEY]]></EventKey>'));
+  });
+
+  it('writes a VIEW with the URL as EventKey and MenuId as a bare number', () => {
+    expect(renderPushXml(header, menu('VIEW', { eventKey: 'www.qq.com', menuId: '410418124' }))).toBe(
+      xml('<MsgType><![CDATA[event]]></MsgType>', '<Event><![CDATA[VIEW]]></Event>', '<EventKey><![CDATA[www.qq.com]]></EventKey>', '<MenuId>410418124</MenuId>'),
+    );
+    expect(() => pushXmlFields(header, menu('VIEW'))).toThrow(/MenuId/);
+  });
+
+  it('writes the nested blocks of scancode, picture and location events as WeChat’s samples do', () => {
+    expect(renderPushXml(header, menu('scancode_push', { eventKey: '6', details: { ScanCodeInfo: { ScanType: 'qrcode', ScanResult: '1' } } }))).toBe(
+      xml(
+        '<MsgType><![CDATA[event]]></MsgType>',
+        '<Event><![CDATA[scancode_push]]></Event>',
+        '<EventKey><![CDATA[6]]></EventKey>',
+        '<ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[1]]></ScanResult></ScanCodeInfo>',
+      ),
+    );
+    expect(
+      renderPushXml(header, menu('pic_sysphoto', { eventKey: '6', details: { SendPicsInfo: { Count: 1, PicList: [{ PicMd5Sum: '1b5f7c23b5bf75682a53e7b6d163e185' }] } } })),
+    ).toContain('<SendPicsInfo><Count>1</Count><PicList><item><PicMd5Sum><![CDATA[1b5f7c23b5bf75682a53e7b6d163e185]]></PicMd5Sum></item></PicList></SendPicsInfo>');
+    const location = { Location_X: '23', Location_Y: '113', Scale: '15', Label: '广州市海珠区客村艺苑路 106号', Poiname: '' };
+    expect(renderPushXml(header, menu('location_select', { eventKey: '6', details: { SendLocationInfo: location } }))).toContain(
+      '<SendLocationInfo><Location_X><![CDATA[23]]></Location_X><Location_Y><![CDATA[113]]></Location_Y><Scale><![CDATA[15]]></Scale><Label><![CDATA[广州市海珠区客村艺苑路 106号]]></Label><Poiname><![CDATA[]]></Poiname></SendLocationInfo>',
+    );
+  });
+});

@@ -23,6 +23,11 @@ export const accounts = pgTable(
     typeLocked: boolean('type_locked').notNull().default(false),
     /** WeChat's mass-send speed level 0..4; null means "as fast as the platform can go". */
     broadcastSpeed: smallint('broadcast_speed'),
+    /**
+     * When WeChat verification (微信认证) was granted; null while unverified. Set and revoked by a platform operator
+     * (`npm run account:verify`), never by the account's members. The capability policy reads it.
+     */
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
     createdBy: bigint('created_by', { mode: 'number' })
       .notNull()
       .references(() => users.id),

@@ -24,6 +24,8 @@ export const followEvents = pgTable(
     scene: text('scene').notNull(),
     qrScene: integer('qr_scene'),
     qrSceneStr: text('qr_scene_str'),
+    /** The ticket of the QR code scanned to follow (its push carries it as Ticket); null otherwise. */
+    qrTicket: text('qr_ticket'),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('follow_events_account_time_idx').on(t.accountId, t.occurredAt)],
@@ -42,6 +44,8 @@ export const scanEvents = pgTable(
     wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
     qrScene: integer('qr_scene'),
     qrSceneStr: text('qr_scene_str'),
+    /** The ticket of the QR code scanned (the push's Ticket); null for a scan recorded without one. */
+    qrTicket: text('qr_ticket'),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
   },
   (t) => [

@@ -8,3 +8,6 @@ export * from './outbox.js';
 export * from './webhooks.js';
 export * from './stats.js';
 export * from './media.js';
+export * from './menus.js';
+export * from './qrcodes.js';
+export * from './capabilities.js';

@@ -28,13 +28,26 @@ export async function lockAccount(db: Executor, accountId: number): Promise<void
   await db.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`);
 }
 
-/** What the WeChat API knows of its caller's account on every call. */
-export type ApiCaller = Pick<AccountRow, 'id' | 'appid' | 'type' | 'appsecretHash'>;
+/** What the WeChat API knows of its caller's account on every call (verifiedAt: for the capability check). */
+export type ApiCaller = Pick<AccountRow, 'id' | 'appid' | 'type' | 'appsecretHash' | 'verifiedAt'>;
 
 /** The account behind an access token, as a prepared statement (planned once per connection): runs on every call. */
 export async function findApiCaller(db: Database, accountId: number): Promise<ApiCaller | undefined> {
   const [row] = await executePrepared<ApiCaller>(db, 'api_caller_by_id', sql`
-    SELECT id, appid, type, appsecret_hash AS "appsecretHash" FROM accounts WHERE id = ${accountId}`);
+    SELECT id, appid, type, appsecret_hash AS "appsecretHash", verified_at AS "verifiedAt" FROM accounts WHERE id = ${accountId}`);
+  return row;
+}
+
+/**
+ * Grants (a date) or revokes (null) WeChat verification: a platform operator's act (`npm run account:verify`).
+ * Granting an account that is already verified keeps its first date.
+ */
+export async function setAccountVerifiedAt(db: Executor, appid: string, verifiedAt: Date | null): Promise<AccountRow | undefined> {
+  const [row] = await db
+    .update(accounts)
+    .set({ verifiedAt: verifiedAt === null ? null : sql`coalesce(${accounts.verifiedAt}, ${verifiedAt.toISOString()}::timestamptz)` })
+    .where(eq(accounts.appid, appid))
+    .returning();
   return row;
 }
 

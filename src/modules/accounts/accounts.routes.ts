@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
 import {
+  AccountDetailSchema,
   AccountSchema,
   ChooseTypeBody,
   CreateAccountBody,
@@ -12,7 +13,7 @@ import {
   QuotaSchema,
   SetMemberBody,
 } from './accounts.schemas.js';
-import { toAccountView, type AccountsService } from './accounts.service.js';
+import type { AccountsService } from './accounts.service.js';
 import type { QuotaService } from './quota.service.js';
 
 export const accountsRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsService; quota: QuotaService }> = async (
@@ -35,8 +36,14 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsServi
 
   app.get('/v1/accounts/:id', {
     preHandler: app.authorizeAccount('account:read'),
-    schema: { tags, security, summary: 'Get an account', params: AccountParams, response: { 200: AccountSchema, ...problems(401, 404) } },
-    handler: async (request) => toAccountView(request.accountAccess.account, request.accountAccess.role),
+    schema: {
+      tags,
+      security,
+      summary: 'Get an account, with whether it is verified and the capabilities its type and verification give it',
+      params: AccountParams,
+      response: { 200: AccountDetailSchema, ...problems(401, 404) },
+    },
+    handler: async (request) => accounts.detail(request.accountAccess),
   });
 
   app.put('/v1/accounts/:id/type', {

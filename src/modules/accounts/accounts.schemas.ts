@@ -11,9 +11,18 @@ export const AccountSchema = Type.Object({
   originalId: Type.String(),
   type: AccountTypeSchema,
   typeLocked: Type.Boolean(),
+  verified: Type.Boolean({ description: 'WeChat verification (微信认证), granted by a platform operator (npm run account:verify)' }),
+  verifiedAt: Type.Union([Timestamp, Type.Null()]),
   broadcastSpeed: Type.Union([Type.Integer(), Type.Null()]),
   role: RoleSchema,
   createdAt: Timestamp,
+});
+
+export const AccountDetailSchema = Type.Object({
+  ...AccountSchema.properties,
+  capabilities: Type.Array(Type.String(), {
+    description: 'What the account may do by its type and verification (capability_policies); the WeChat API answers 48001 outside them',
+  }),
 });
 
 export const CreatedAccountSchema = Type.Object({

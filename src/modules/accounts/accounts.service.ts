@@ -12,6 +12,7 @@ import {
   listAccountsOfUser,
   listMembers,
   lockAccountType,
+  setAccountVerifiedAt,
   setBroadcastSpeed,
   updateAppsecretHash,
   upsertMember,
@@ -21,6 +22,8 @@ import {
 } from './accounts.repo.js';
 import { recipientsPerMinute } from '../broadcasts/speed.js';
 import { hashAppsecret, newAppid, newAppsecret, newOriginalId } from './credentials.js';
+import type { Capability } from './capabilities.js';
+import { createCapabilityPolicy, holderOf, type CapabilityPolicy } from './capabilities.service.js';
 import { roleAllows, type Permission } from './permissions.js';
 
 export interface AccountView {
@@ -30,9 +33,17 @@ export interface AccountView {
   originalId: string;
   type: AccountType;
   typeLocked: boolean;
+  /** WeChat verification (微信认证), granted by a platform operator. */
+  verified: boolean;
+  verifiedAt: Date | null;
   broadcastSpeed: number | null;
   role: MemberRole;
   createdAt: Date;
+}
+
+/** GET /v1/accounts/:id: the account with the capabilities its type and verification give it. */
+export interface AccountDetail extends AccountView {
+  capabilities: Capability[];
 }
 
 export interface AccountAccess {
@@ -50,6 +61,8 @@ export function toAccountView(account: AccountRow, role: MemberRole): AccountVie
     originalId: account.originalId,
     type: account.type,
     typeLocked: account.typeLocked,
+    verified: account.verifiedAt !== null,
+    verifiedAt: account.verifiedAt,
     broadcastSpeed: account.broadcastSpeed,
     role,
     createdAt: account.createdAt,
@@ -58,10 +71,39 @@ export function toAccountView(account: AccountRow, role: MemberRole): AccountVie
 
 const MAX_CREDENTIAL_ATTEMPTS = 3;
 
-export function createAccountsService(deps: { db: Database; clock: Clock }) {
+/**
+ * `capabilities` defaults to a policy of this service's own; pass one to share its cache with other services.
+ */
+export function createAccountsService(deps: { db: Database; clock: Clock; capabilities?: CapabilityPolicy }) {
   const { db } = deps;
+  const capabilities = deps.capabilities ?? createCapabilityPolicy({ db, clock: deps.clock });
 
   return {
+    /** The capability policy (capability_policies): checked by the WeChat API on every call, and by some /v1 routes. */
+    capabilities,
+
+    async detail(access: AccountAccess): Promise<AccountDetail> {
+      return { ...toAccountView(access.account, access.role), capabilities: await capabilities.capabilitiesOf(holderOf(access.account)) };
+    },
+
+    /**
+     * The admin API's capability check (403 CAPABILITY_NOT_ALLOWED): only for what WeChat's web console cannot do
+     * either (CONSOLE_CHECKED_CAPABILITIES); other capabilities pass on /v1 whatever the account's type.
+     */
+    async requireOnConsole(access: AccountAccess, capability: Capability): Promise<void> {
+      await capabilities.requireOnConsole(holderOf(access.account), capability);
+    },
+
+    /**
+     * Grants or revokes WeChat verification (微信认证), a platform operator's act (`npm run account:verify`); the
+     * account's capabilities follow at once (the policy itself is cached, the account row is not).
+     */
+    async setVerified(appid: string, verified: boolean) {
+      const account = await setAccountVerifiedAt(db, appid, verified ? deps.clock.now() : null);
+      if (!account) throw new AppError('ACCOUNT_NOT_FOUND', `No account has the AppID ${appid}`);
+      return { account, capabilities: await capabilities.capabilitiesOf(holderOf(account)) };
+    },
+
     /**
      * The one check every account-scoped route goes through: a non-member learns nothing (404, as if the account
      * did not exist), a member without the permission gets 403.

@@ -25,12 +25,14 @@ export const broadcastsRoutes: FastifyPluginAsyncTypebox<{ broadcasts: Broadcast
     schema: {
       tags,
       security,
-      summary: 'Send a broadcast to all followers, a tag or a list of openids (uses one quota unit)',
+      summary: 'Send a broadcast to all followers, a tag or a list of openids (a list: verified service accounts only; uses one quota unit)',
       params: AccountParams,
       body: SendBody,
       response: { 200: BroadcastSchema, 202: BroadcastSchema, ...problems(400, 401, 403, 404, 409) },
     },
     handler: async (request, reply) => {
+      // Only mass/send picks recipients one by one: a verified service account's privilege, in the console too.
+      if ('openids' in request.body.target) await accounts.requireOnConsole(request.accountAccess, 'mass_send_openids');
       const result = await broadcasts.send(request.accountAccess.account.id, request.adminUserId, request.body);
       return reply.code(result.duplicate ? 200 : 202).send(result);
     },

@@ -36,6 +36,8 @@ export interface FollowWrite {
   scene: string;
   qrScene: number | null;
   qrSceneStr: string | null;
+  /** The ticket of the QR code scanned to follow, pushed as <Ticket>; absent or null for any other follow. */
+  qrTicket?: string | null;
   at: Date;
 }
 
@@ -82,8 +84,8 @@ export type EngagementOutcome =
  */
 const SUBSCRIBE = `
   WITH input AS (
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::timestamptz[])
-      WITH ORDINALITY AS i(account_id, owner_id, wechat_user_id, openid, unionid, scene, qr_scene, qr_scene_str, at, ord)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::timestamptz[], $10::text[])
+      WITH ORDINALITY AS i(account_id, owner_id, wechat_user_id, openid, unionid, scene, qr_scene, qr_scene_str, at, qr_ticket, ord)
   ), first AS (
     SELECT DISTINCT ON (account_id, wechat_user_id) * FROM input ORDER BY account_id, wechat_user_id, ord
   ), upserted AS (
@@ -97,8 +99,8 @@ const SUBSCRIBE = `
       WHERE NOT f.subscribed
     RETURNING f.id, f.account_id, f.wechat_user_id, f.openid
   ), event AS (
-    INSERT INTO follow_events (account_id, follower_id, wechat_user_id, kind, scene, qr_scene, qr_scene_str, occurred_at)
-    SELECT u.account_id, u.id, u.wechat_user_id, 'subscribe', fi.scene, fi.qr_scene, fi.qr_scene_str, fi.at
+    INSERT INTO follow_events (account_id, follower_id, wechat_user_id, kind, scene, qr_scene, qr_scene_str, qr_ticket, occurred_at)
+    SELECT u.account_id, u.id, u.wechat_user_id, 'subscribe', fi.scene, fi.qr_scene, fi.qr_scene_str, fi.qr_ticket, fi.at
     FROM upserted u JOIN first fi USING (account_id, wechat_user_id)
     ORDER BY fi.ord
   ), union_id AS (
@@ -119,6 +121,7 @@ export async function subscribeMany(db: EventWriter, rows: FollowWrite[]): Promi
     rows.map((r) => r.qrScene),
     rows.map((r) => r.qrSceneStr),
     rows.map((r) => r.at.toISOString()),
+    rows.map((r) => r.qrTicket ?? null),
   ]);
   const byOrd = new Map(found.map((row) => [row.ord, { followerId: row.id, openid: row.openid }]));
   return rows.map((_, i) => byOrd.get(i + 1));
@@ -161,11 +164,11 @@ export async function unsubscribeMany(db: EventWriter, rows: UnfollowWrite[]): P
  */
 export async function insertScan(
   db: Executor,
-  scan: { accountId: number; wechatUserId: number; qrScene: number | null; qrSceneStr: string | null; at: Date },
+  scan: { accountId: number; wechatUserId: number; qrScene: number | null; qrSceneStr: string | null; qrTicket: string | null; at: Date },
 ): Promise<boolean> {
   const result = await db.execute(sql`
-    INSERT INTO scan_events (account_id, follower_id, wechat_user_id, qr_scene, qr_scene_str, occurred_at)
-    SELECT f.account_id, f.id, f.wechat_user_id, ${scan.qrScene}, ${scan.qrSceneStr}, ${scan.at.toISOString()}
+    INSERT INTO scan_events (account_id, follower_id, wechat_user_id, qr_scene, qr_scene_str, qr_ticket, occurred_at)
+    SELECT f.account_id, f.id, f.wechat_user_id, ${scan.qrScene}, ${scan.qrSceneStr}, ${scan.qrTicket}, ${scan.at.toISOString()}
     FROM followers f WHERE f.account_id = ${scan.accountId} AND f.wechat_user_id = ${scan.wechatUserId} AND f.subscribed`);
   return (result.rowCount ?? 0) > 0;
 }

@@ -64,7 +64,7 @@ export function createEventsService(deps: { db: Database; pool: EventWriter; gro
       if (!existing) throw new Error(`Follower of user ${row.wechatUserId} on account ${row.accountId} vanished after a follow`);
       // A follower scanning a parametric QR code is WeChat's SCAN event (rare enough to need no group commit).
       if (row.qrScene !== null || row.qrSceneStr !== null) {
-        await insertScan(db, { accountId: row.accountId, wechatUserId: row.wechatUserId, qrScene: row.qrScene, qrSceneStr: row.qrSceneStr, at: row.at });
+        await insertScan(db, { accountId: row.accountId, wechatUserId: row.wechatUserId, qrScene: row.qrScene, qrSceneStr: row.qrSceneStr, qrTicket: row.qrTicket ?? null, at: row.at });
       }
       return { followerId: existing.followerId, openid: existing.openid, alreadyFollowing: true };
     },

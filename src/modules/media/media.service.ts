@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
-import { AppError } from '../../errors.js';
+import { publicOrigin } from '../../http/public-origin.js';
 import type { Database } from '../../db/client.js';
 import { FORMAT_INFO, type MediaFormat } from './media.formats.js';
 import {
@@ -32,18 +32,9 @@ const newMediaId = () => randomBytes(48).toString('base64url');
 /** The public path of a media file, served by mediaFilesRoutes. */
 export const mediaPath = (storageKey: string) => `/media/${storageKey}`;
 
-/**
- * The public URL of a media file: under MEDIA_PUBLIC_URL when set (behind a proxy the request's own origin is the
- * proxy's view, not the public one), else the origin the request came to.
- */
+/** The public URL of a media file (see publicOrigin). */
 export function mediaUrl(request: { protocol: string; host: string }, publicUrl: string | undefined, storageKey: string): string {
-  if (publicUrl !== undefined) return `${publicUrl}${mediaPath(storageKey)}`;
-  // The Host header is the client's to write, and these URLs are stored in messages: a name, an IPv4 or a bracketed
-  // IPv6 address, and a port, nothing else.
-  if (!/^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/.test(request.host)) {
-    throw new AppError('VALIDATION_FAILED', 'The Host header is not a host name: set MEDIA_PUBLIC_URL, or call with a proper Host');
-  }
-  return `${request.protocol}://${request.host}${mediaPath(storageKey)}`;
+  return `${publicOrigin(request, publicUrl)}${mediaPath(storageKey)}`;
 }
 
 export function createMediaService(deps: { db: Database; clock: Clock; store: MediaStore; log: { warn(obj: object, msg: string): void } }) {

@@ -9,7 +9,26 @@ import { renderEncryptedPush, renderWechatXml, type XmlFields, type XmlValue } f
 
 export type PushMessageType = 'text' | 'image' | 'voice' | 'video' | 'shortvideo' | 'location' | 'link';
 
+/** The menu events a tap raises (§10.1.7): Event is CLICK or VIEW, or the button's type for the others. */
+export type MenuEvent = 'CLICK' | 'VIEW' | 'scancode_push' | 'scancode_waitmsg' | 'pic_sysphoto' | 'pic_photo_or_album' | 'pic_weixin' | 'location_select';
+export const MENU_EVENTS: readonly MenuEvent[] = ['CLICK', 'VIEW', 'scancode_push', 'scancode_waitmsg', 'pic_sysphoto', 'pic_photo_or_album', 'pic_weixin', 'location_select'];
+
+/** The nested block of a scan, photo or location menu event, under WeChat's names (§10.1.7). */
+export type MenuEventDetails =
+  | { ScanCodeInfo: { ScanType: string; ScanResult: string } }
+  | { SendPicsInfo: { Count: number; PicList: Array<{ PicMd5Sum: string }> } }
+  | { SendLocationInfo: { Location_X: string; Location_Y: string; Scale: string; Label: string; Poiname: string } };
+
 export type PushContent =
+  | {
+      kind: 'menu';
+      event: MenuEvent;
+      /** The button's key; the URL for VIEW. */
+      eventKey: string;
+      /** The menu's menuid (decimal), pushed as MenuId with VIEW. */
+      menuId: string | null;
+      details: MenuEventDetails | null;
+    }
   | {
       kind: 'message';
       msgType: PushMessageType;
@@ -120,8 +139,66 @@ function messageFields(msgType: PushMessageType, body: Record<string, unknown>):
   }
 }
 
+/** The nested block of a menu event; a stored block of the wrong shape is named in the error. */
+function menuDetailFields(details: MenuEventDetails): Array<[string, XmlValue]> {
+  const text = (value: unknown, name: string): string => {
+    if (typeof value !== 'string') throw new Error(`the menu event's ${name} must be a string, got ${JSON.stringify(value)}`);
+    return value;
+  };
+  if ('ScanCodeInfo' in details) {
+    const info = details.ScanCodeInfo;
+    return [
+      [
+        'ScanCodeInfo',
+        [
+          ['ScanType', text(info.ScanType, 'ScanType')],
+          ['ScanResult', text(info.ScanResult, 'ScanResult')],
+        ],
+      ],
+    ];
+  }
+  if ('SendPicsInfo' in details) {
+    const pics = details.SendPicsInfo.PicList;
+    if (!Array.isArray(pics)) throw new Error('the menu event has no PicList');
+    return [
+      [
+        'SendPicsInfo',
+        [
+          ['Count', count('Count', details.SendPicsInfo.Count)],
+          ['PicList', pics.map((pic): [string, XmlValue] => ['item', [['PicMd5Sum', text(pic.PicMd5Sum, 'PicMd5Sum')]]])],
+        ],
+      ],
+    ];
+  }
+  if ('SendLocationInfo' in details) {
+    const info = details.SendLocationInfo;
+    // CDATA strings here, unlike the bare numbers of a location message: as in WeChat's own samples.
+    return [
+      [
+        'SendLocationInfo',
+        (['Location_X', 'Location_Y', 'Scale', 'Label', 'Poiname'] as const).map((name): [string, XmlValue] => [name, text(info[name], name)]),
+      ],
+    ];
+  }
+  throw new Error(`menu event details ${JSON.stringify(details)} cannot be rendered`);
+}
+
 function contentFields(content: PushContent): Array<[string, XmlValue]> {
   switch (content.kind) {
+    case 'menu': {
+      const fields: Array<[string, XmlValue]> = [
+        ['MsgType', 'event'],
+        ['Event', content.event],
+        ['EventKey', content.eventKey],
+      ];
+      // VIEW carries the bare number MenuId (the doc's table says MenuID; the element is MenuId): §10.1.7.
+      if (content.event === 'VIEW') {
+        if (content.menuId === null) throw new Error('a VIEW push needs its MenuId');
+        fields.push(['MenuId', id64('MenuId', content.menuId)]);
+      }
+      if (content.details !== null) fields.push(...menuDetailFields(content.details));
+      return fields;
+    }
     case 'message':
       return [['MsgType', content.msgType], ...messageFields(content.msgType, content.body), ['MsgId', id64('MsgId', content.msgId)]];
     case 'subscribe': {

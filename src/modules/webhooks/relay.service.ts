@@ -5,7 +5,7 @@ import type { Database } from '../../db/client.js';
 import { unavailableDependency } from '../../outages.js';
 import type { OutboundHttp } from './outbound-http.js';
 import { readPassiveReply } from './passive-reply.js';
-import { buildPushRequest, type PushContent } from './push-render.js';
+import { buildPushRequest, type MenuEventDetails, type PushContent } from './push-render.js';
 import { createBatcher, isRejectedStatement, type BatcherOptions, type GroupStatementRunner } from '../../db/group-commit.js';
 import { claimDuePushes, recordAttempts, releaseStrandedPushes, type AttemptRecord, type AttemptWrite, type ClaimedPush, type PushTarget } from './pushes.repo.js';
 
@@ -23,13 +23,18 @@ export function toPushContent(push: Pick<ClaimedPush, 'kind' | 'msgId' | 'conten
     case 'message':
       return { kind: 'message', msgType: content.msgType as never, msgId: push.msgId!, body: content.body as Record<string, unknown> };
     case 'subscribe':
-      // Parametric QR codes (and their tickets) are not issued by this platform yet, so no Ticket is known.
-      return { kind: 'subscribe', qrScene: (content.qrScene as number | null) ?? null, qrSceneStr: (content.qrSceneStr as string | null) ?? null, ticket: null };
+      // Ticket: the QR code's, for a follow by /client/v1/scans; none for other follows (and pushes stored before 0014).
+      return {
+        kind: 'subscribe',
+        qrScene: (content.qrScene as number | null) ?? null,
+        qrSceneStr: (content.qrSceneStr as string | null) ?? null,
+        ticket: (content.ticket as string | null | undefined) ?? null,
+      };
     case 'unsubscribe':
       return { kind: 'unsubscribe' };
     case 'SCAN':
       // EventKey is the scene itself, without the qrscene_ prefix of a subscribe.
-      return { kind: 'SCAN', scene: String(content.qrScene ?? content.qrSceneStr), ticket: null };
+      return { kind: 'SCAN', scene: String(content.qrScene ?? content.qrSceneStr), ticket: (content.ticket as string | null | undefined) ?? null };
     case 'MASSSENDJOBFINISH': {
       const counts = content.counts as { total: number; filtered: number; sent: number; errors: number };
       return {
@@ -43,6 +48,22 @@ export function toPushContent(push: Pick<ClaimedPush, 'kind' | 'msgId' | 'conten
         errorCount: counts.errors,
       };
     }
+    case 'CLICK':
+    case 'VIEW':
+    case 'scancode_push':
+    case 'scancode_waitmsg':
+    case 'pic_sysphoto':
+    case 'pic_photo_or_album':
+    case 'pic_weixin':
+    case 'location_select':
+      // A menu tap (menu_clicks, migration 0013): the key (or URL) it carried, its menu, and the nested block if any.
+      return {
+        kind: 'menu',
+        event: push.kind,
+        eventKey: String(content.eventKey),
+        menuId: (content.menuId as string | null | undefined) ?? null,
+        details: (content.details as MenuEventDetails | null | undefined) ?? null,
+      };
     default:
       throw new Error(`push kind ${push.kind} cannot be rendered`);
   }

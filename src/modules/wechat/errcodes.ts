@@ -49,6 +49,7 @@ export const ERRMSG = {
   45009: 'reach max api daily quota limit',
   45011: 'api minute-quota reach limit, must slower, retry next minute',
   45028: 'has no masssend quota',
+  45029: 'qrcode count out of limit',
   45056: 'too many tag now, no need to add new',
   45057: "can't delete the tag that has too many fans",
   45058: "can't modify sys tag",
@@ -92,6 +93,7 @@ const ERRCODE_OF: Partial<Record<ErrorCode, Errcode>> = {
   INVALID_CREDENTIALS: 40001,
   RATE_LIMITED: 45011,
   FORBIDDEN: 48001,
+  CAPABILITY_NOT_ALLOWED: 48001,
   NOT_FOUND: 40066,
   ACCOUNT_NOT_FOUND: 40013,
   USER_NOT_FOUND: 46004,
@@ -110,6 +112,7 @@ const ERRCODE_OF: Partial<Record<ErrorCode, Errcode>> = {
   BROADCAST_NOT_DELETABLE: 40059,
   INVALID_ARTICLE_INDEX: 40060,
   PAYLOAD_TOO_LARGE: 45002,
+  QRCODE_LIMIT_REACHED: 45029,
   UNSUPPORTED_MEDIA_TYPE: 47001,
 };
 

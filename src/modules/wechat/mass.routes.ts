@@ -114,7 +114,7 @@ export const massRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
             digest: a.digest,
             content: a.content,
             ...(a.content_source_url ? { contentSourceUrl: a.content_source_url } : {}),
-            thumbUrl: mediaUrl(request, deps.config.media.publicUrl, a.thumb_key),
+            thumbUrl: mediaUrl(request, deps.config.publicUrl, a.thumb_key),
             showCoverPic: a.show_cover_pic === 1,
             needOpenComment: a.need_open_comment === 1,
           })),
@@ -134,7 +134,7 @@ export const massRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
         if (imageId === undefined) throw wechatError(40097, 'invalid args: images.media_ids must hold exactly one image here');
         const image = await media.findLive(accountId, imageId, ['image']);
         if (!image) throw wechatError(40007);
-        return { message: { type: 'image', imageUrl: mediaUrl(request, deps.config.media.publicUrl, image.storageKey!) }, files: [image.storageKey!] };
+        return { message: { type: 'image', imageUrl: mediaUrl(request, deps.config.publicUrl, image.storageKey!) }, files: [image.storageKey!] };
       }
       default:
         throw wechatError(40008);

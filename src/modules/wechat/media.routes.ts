@@ -97,7 +97,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app
     },
     handler: async (request) => {
       const row = await media.save(request.wechatAccount.id, 'article_image', await readUpload(request, ARTICLE_IMAGE_RULE));
-      return { url: mediaUrl(request, deps.config.media.publicUrl, row.storageKey!) };
+      return { url: mediaUrl(request, deps.config.publicUrl, row.storageKey!) };
     },
   });
 

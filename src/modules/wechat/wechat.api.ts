@@ -19,7 +19,7 @@ export async function registerWechatApi(app: FastifyInstance, deps: Deps): Promi
   const { auth, callLimits } = services.wechat;
   await app.register(
     async (cgi) => {
-      speakWechat(cgi, auth);
+      speakWechat(cgi, auth, services.accounts.capabilities);
       await cgi.register(tokenRoutes, { auth, callLimits, db: deps.database.db });
       await cgi.register(userRoutes, { deps });
       await cgi.register(mediaRoutes, { deps });
@@ -31,7 +31,7 @@ export async function registerWechatApi(app: FastifyInstance, deps: Deps): Promi
   );
   await app.register(
     async (cube) => {
-      speakWechat(cube, auth);
+      speakWechat(cube, auth, services.accounts.capabilities);
       await cube.register(datacubeRoutes, { datacube: services.datacube });
     },
     { prefix: '/datacube' },

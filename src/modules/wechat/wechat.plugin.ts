@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { describeError, WechatError } from '../../errors.js';
 import { toAppError } from '../../plugins/problem.js';
 import type { ApiCaller } from '../accounts/accounts.repo.js';
+import { CAPABILITY_OF_INTERFACE } from '../accounts/capabilities.js';
+import { holderOf, type CapabilityPolicy } from '../accounts/capabilities.service.js';
 import { ERRMSG, errcodeOf, wechatError, type Errcode } from './errcodes.js';
 import type { WechatAuth } from './wechat-auth.js';
 
@@ -76,9 +78,11 @@ export const OK = { errcode: 0, errmsg: 'ok' } as const;
  *   47001, an empty body where one is required 44002;
  * - every error is HTTP 200 `{errcode, errmsg}` with ` rid: <request id>` appended, including unknown paths (40066)
  *   and a known path called with the wrong method (43001 / 43002);
- * - every route but those marked `wechatPublic` takes `access_token` in the query, checked before anything else.
+ * - every route but those marked `wechatPublic` takes `access_token` in the query, checked before anything else,
+ *   and then the capability the interface needs (CAPABILITY_OF_INTERFACE) against the account's type and
+ *   verification: 48001 "api unauthorized" outside them, naming the capability and who has it.
  */
-export function speakWechat(app: FastifyInstance, auth: WechatAuth): void {
+export function speakWechat(app: FastifyInstance, auth: WechatAuth, capabilities: Pick<CapabilityPolicy, 'require'>): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     let text: string;
@@ -119,6 +123,11 @@ export function speakWechat(app: FastifyInstance, auth: WechatAuth): void {
     const query = request.query as { access_token?: unknown };
     if (Array.isArray(query.access_token)) query.access_token = query.access_token[0];
     const token = query.access_token;
-    request.wechatAccount = await auth.authenticate(typeof token === 'string' ? token : undefined, request.routeOptions.url ?? request.url);
+    const url = request.routeOptions.url;
+    request.wechatAccount = await auth.authenticate(typeof token === 'string' ? token : undefined, url);
+    const capability = CAPABILITY_OF_INTERFACE[url];
+    // An interface nobody assigned a capability is refused rather than open to every account.
+    if (capability === undefined) throw wechatError(48001, `${ERRMSG[48001]}: ${url} has no capability assigned`);
+    await capabilities.require(holderOf(request.wechatAccount), capability);
   });
 }
