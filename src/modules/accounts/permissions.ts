@@ -12,6 +12,9 @@ export const PERMISSIONS = {
   'broadcasts:write': ['owner', 'admin'],
   'broadcasts:read': ['owner', 'admin'],
   'stats:read': ['owner', 'admin', 'analyst'],
+  // The custom menu and QR codes with parameters: what followers see and scan, set by those who post.
+  'menu:write': ['owner', 'admin'],
+  'qrcodes:manage': ['owner', 'admin'],
 } as const satisfies Record<string, readonly MemberRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -34,7 +34,7 @@ export const menusRoutes: FastifyPluginAsyncTypebox<{ db: Database; clock: Clock
 
   app.put('/v1/accounts/:id/menu', {
     // Publishing what followers see, as a broadcast is: owners and admins.
-    preHandler: app.authorizeAccount('broadcasts:write'),
+    preHandler: app.authorizeAccount('menu:write'),
     schema: {
       tags,
       security,
@@ -57,7 +57,7 @@ export const menusRoutes: FastifyPluginAsyncTypebox<{ db: Database; clock: Clock
   });
 
   app.delete('/v1/accounts/:id/menu', {
-    preHandler: app.authorizeAccount('broadcasts:write'),
+    preHandler: app.authorizeAccount('menu:write'),
     schema: { tags, security, summary: 'Delete the custom menu (204 also when there is none)', params: AccountParams, response: { 204: Type.Null(), ...problems(401, 403, 404) } },
     handler: async (request, reply) => {
       await menus.remove(request.accountAccess.account.id);

@@ -25,8 +25,7 @@ export const qrcodesRoutes: FastifyPluginAsyncTypebox<{ qrcodes: QrcodesService;
   app.addHook('onRequest', app.authenticate);
   const tags = ['qrcodes'];
   const security = adminSecurity;
-  // QR codes bring followers: who manages followers manages them.
-  const manage = { preHandler: app.authorizeAccount('followers:manage') };
+  const manage = { preHandler: app.authorizeAccount('qrcodes:manage') };
   const withImage = (origin: string, view: QrcodeView) => ({ ...view, imageUrl: `${origin}/cgi-bin/showqrcode?ticket=${view.ticket}` });
 
   app.post('/v1/accounts/:id/qrcodes', {
