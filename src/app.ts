@@ -22,6 +22,7 @@ import { scanRoutes } from './modules/client/scans.routes.js';
 import { followersRoutes } from './modules/followers/followers.routes.js';
 import { mediaFilesRoutes } from './modules/media/media-files.routes.js';
 import { menusRoutes } from './modules/menus/menus.routes.js';
+import { customMessagesRoutes } from './modules/messages/messages.routes.js';
 import { qrcodesRoutes } from './modules/qrcodes/qrcodes.routes.js';
 import { registerWechatApi } from './modules/wechat/wechat.api.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -124,6 +125,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(webhooksRoutes, { webhooks: services.webhooks });
   await app.register(statsRoutes, { stats: services.stats });
   await app.register(menusRoutes, { db: deps.database.db, clock: deps.clock, media: services.media });
+  await app.register(customMessagesRoutes, { db: deps.database.db, clock: deps.clock, media: services.media });
   await app.register(mediaFilesRoutes, { media: services.media });
   await app.register(qrcodesRoutes, { qrcodes: services.qrcodes, accounts: services.accounts, publicUrl: config.publicUrl });
   await registerWechatApi(app, deps);

@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'LAST_OWNER',
   'QUOTA_EXHAUSTED',
   'NOT_FOLLOWING',
+  // A customer-service message outside the 48 hours after the follower's last message, menu click, scan or follow.
+  'REPLY_WINDOW_CLOSED',
   'BLACKLISTED',
   'FOLLOWER_NOT_FOUND',
   'INVALID_OPENIDS',

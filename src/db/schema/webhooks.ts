@@ -102,8 +102,10 @@ export const webhookAttempts = pgTable(
 );
 
 /**
- * Passive replies: what a developer's server answered to a follower's message or event, as WeChat would show it to
- * that follower. The follower's inbox lists them beside broadcasts.
+ * What the account said to one follower in their chat: passive replies (kind 'reply': what a developer's server
+ * answered to a follower's message or event, with its push) and customer-service messages (kind 'custom':
+ * /cgi-bin/message/custom/send, no push; ../shared/wechat-protocol.md §10.2), as WeChat would show them to that
+ * follower. The follower's inbox lists them beside broadcasts, as one source ordered by id.
  */
 export const webhookReplies = pgTable(
   'webhook_replies',
@@ -113,12 +115,19 @@ export const webhookReplies = pgTable(
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
     openid: text('openid').notNull(),
-    pushId: bigint('push_id', { mode: 'number' }).notNull(),
+    /** 'reply' or 'custom'. */
+    kind: text('kind').notNull().default('reply'),
+    /** The push answered, for a reply; null for a customer-service message. */
+    pushId: bigint('push_id', { mode: 'number' }),
     /** The MsgId of the message answered (64-bit, as text); null for a reply to an event. */
     inReplyToMsgId: text('in_reply_to_msg_id'),
     /** { type: 'text' | 'image' | 'voice' | 'video' | 'music' | 'news', … } */
     message: jsonb('message').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
-  (t) => [uniqueIndex('webhook_replies_push_key').on(t.pushId), index('webhook_replies_inbox_idx').on(t.accountId, t.openid, t.id)],
+  (t) => [
+    uniqueIndex('webhook_replies_push_key').on(t.pushId),
+    index('webhook_replies_inbox_idx').on(t.accountId, t.openid, t.id),
+    check('webhook_replies_kind', sql`${t.kind} IN ('reply', 'custom') AND (${t.kind} = 'reply') = (${t.pushId} IS NOT NULL)`),
+  ],
 );

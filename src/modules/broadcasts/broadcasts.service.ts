@@ -298,8 +298,9 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
 
     /**
      * What a follower received from an account, newest first: broadcasts as summaries (an article's HTML body is on
-     * inboxMessage; deleted broadcasts and articles are left out) and the passive replies of its developer server to
-     * the follower's messages and events (webhooks), merged by time. A page looks at no more than INBOX_SCAN_LIMIT of
+     * inboxMessage; deleted broadcasts and articles are left out), the passive replies of its developer server to
+     * the follower's messages and events (webhooks) and its customer-service messages (kept with the replies), merged
+     * by time. A page looks at no more than INBOX_SCAN_LIMIT of
      * the account's broadcasts, so it may hold fewer than `limit` items, even none, and still have a nextCursor.
      */
     async inbox(wechatUserId: number, query: { appid: string; cursor?: string; limit: number }) {

@@ -43,7 +43,23 @@ export const InboxReply = Type.Object(
   { additionalProperties: false },
 );
 
-/** An inbox entry: a broadcast (news articles as summaries, without their HTML body) or a passive reply. */
-export const InboxItem = Type.Union([inboxItemOf(Type.Object(articleSummaryFields)), InboxReply]);
+/** A customer-service message of the account (/cgi-bin/message/custom/send, or its admin API equivalent). */
+export const InboxCustom = Type.Object(
+  {
+    kind: Type.Literal('custom'),
+    deliveredAt: Timestamp,
+    message: Type.Object(
+      { type: Type.Enum(['text', 'image', 'news', 'msgmenu']) },
+      {
+        additionalProperties: true,
+        description: "{type:'text', content} | {type:'image', mediaId} | {type:'news', articles: [{title, description, url, picUrl}]} | {type:'msgmenu', headContent, list: [{id, content}], tailContent}",
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** An inbox entry: a broadcast (news articles as summaries, without their HTML body), a passive reply or a customer-service message. */
+export const InboxItem = Type.Union([inboxItemOf(Type.Object(articleSummaryFields)), InboxReply, InboxCustom]);
 /** One received message in full: news articles with their (sanitised) HTML body. */
 export const InboxMessage = inboxItemOf(Type.Object({ ...articleSummaryFields, content: Type.String({ description: 'sanitised HTML' }) }));

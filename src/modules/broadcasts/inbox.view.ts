@@ -35,14 +35,15 @@ export function toInboxItem<Article>(broadcast: InboxBroadcastRow, deliveredAt: 
   };
 }
 
-/** A passive reply of the account's developer server, as the follower sees it in the inbox. */
+/** A passive reply of the account's developer server, or a customer-service message, as the follower sees it in the inbox. */
 export function toInboxReply(reply: ReplyRow) {
+  if (reply.kind === 'custom') return { kind: 'custom' as const, deliveredAt: reply.createdAt, message: reply.message };
   return { kind: 'reply' as const, inReplyToMsgId: reply.inReplyToMsgId, deliveredAt: reply.createdAt, message: reply.message };
 }
 
 /**
- * Where an inbox page continues in each of its two sources (broadcasts received, by broadcast id; passive replies,
- * by reply id): below an id, from the newest (null), or nothing left ('end').
+ * Where an inbox page continues in each of its two sources (broadcasts received, by broadcast id; passive replies
+ * and customer-service messages, one table, by its id): below an id, from the newest (null), or nothing left ('end').
  */
 export type InboxPosition = number | null | 'end';
 export interface InboxCursor {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
+import { customRoutes } from './custom.routes.js';
 import { datacubeRoutes } from './datacube.routes.js';
 import { massRoutes } from './mass.routes.js';
 import { mediaRoutes } from './media.routes.js';
@@ -26,6 +27,7 @@ export async function registerWechatApi(app: FastifyInstance, deps: Deps): Promi
       await cgi.register(massRoutes, { deps });
       await cgi.register(qrcodeRoutes, { deps });
       await cgi.register(menuRoutes, { deps });
+      await cgi.register(customRoutes, { deps });
     },
     { prefix: '/cgi-bin' },
   );

@@ -1,0 +1,3 @@
+ALTER TABLE "webhook_replies" ALTER COLUMN "push_id" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "webhook_replies" ADD COLUMN "kind" text DEFAULT 'reply' NOT NULL;--> statement-breakpoint
+ALTER TABLE "webhook_replies" ADD CONSTRAINT "webhook_replies_kind" CHECK ("webhook_replies"."kind" IN ('reply', 'custom') AND ("webhook_replies"."kind" = 'reply') = ("webhook_replies"."push_id" IS NOT NULL));

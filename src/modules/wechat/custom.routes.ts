@@ -1,0 +1,83 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Deps } from '../../deps.js';
+import { isAppError, WechatError } from '../../errors.js';
+import { createCustomMessagesService, CUSTOM_MESSAGE_TYPES, type CustomMessage } from '../messages/custom.service.js';
+import { wechatError } from './errcodes.js';
+import { OK } from './wechat.plugin.js';
+
+const tags = ['wechat'];
+const query = Type.Object({ access_token: Type.Optional(Type.String()) });
+type Body = Record<string, unknown>;
+
+const objectOf = (value: unknown): Body | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Body) : undefined);
+/** A string field; numbers are taken as their digits (ids), anything else as empty, which the checks refuse. */
+const textOf = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : '');
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/**
+ * WeChat's body (§10.2: `{touser, msgtype, <msgtype>: {...}}`, snake_case) as the service's message. Only the shape
+ * is read here; what is missing or of the wrong type becomes empty, so the service's checks answer WeChat's code.
+ */
+function messageOf(body: Body): CustomMessage {
+  const type = body.msgtype;
+  if (typeof type !== 'string' || !(CUSTOM_MESSAGE_TYPES as readonly string[]).includes(type)) throw wechatError(40008);
+  const part = objectOf(body[type]) ?? {};
+  switch (type as CustomMessage['type']) {
+    case 'text':
+      return { type: 'text', content: textOf(part.content) };
+    case 'image':
+      return { type: 'image', mediaId: textOf(part.media_id) };
+    case 'news':
+      return {
+        type: 'news',
+        articles: listOf(part.articles).map((value) => {
+          const article = objectOf(value) ?? {};
+          return { title: textOf(article.title), description: textOf(article.description), url: textOf(article.url), picUrl: textOf(article.picurl) };
+        }),
+      };
+    case 'msgmenu':
+      return {
+        type: 'msgmenu',
+        headContent: textOf(part.head_content),
+        list: listOf(part.list).map((value) => {
+          const item = objectOf(value) ?? {};
+          return { id: textOf(item.id), content: textOf(item.content) };
+        }),
+        tailContent: textOf(part.tail_content),
+      };
+  }
+}
+
+/** A refusal of the service as WeChat answers it: the errcode it carries (§10.2.3); other errors go to the facade. */
+function asWechat(error: unknown): unknown {
+  if (!isAppError(error)) return error;
+  const { errcode, errmsg } = error.details;
+  return typeof errcode === 'number' && typeof errmsg === 'string' ? new WechatError(errcode, errmsg) : error;
+}
+
+/** Customer-service messages under /cgi-bin (§10.2), over the messages module's service. */
+export const customRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  const custom = createCustomMessagesService({ db: deps.database.db, clock: deps.clock, media: deps.services.media });
+
+  app.post('/message/custom/send', {
+    schema: {
+      tags,
+      summary: 'Send a customer-service message (text, image, news, msgmenu) within 48 hours of the follower\'s last interaction',
+      querystring: query,
+    },
+    handler: async (request: FastifyRequest) => {
+      const body = objectOf(request.body);
+      if (!body) throw wechatError(44002);
+      const message = messageOf(body);
+      if (typeof body.touser !== 'string' || body.touser === '') throw wechatError(40003);
+      try {
+        await custom.send({ id: request.wechatAccount.id, type: request.wechatAccount.type }, body.touser, message);
+      } catch (error) {
+        throw asWechat(error);
+      }
+      return OK;
+    },
+  });
+};
