@@ -124,8 +124,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(broadcastsRoutes, { broadcasts: services.broadcasts, accounts: services.accounts });
   await app.register(webhooksRoutes, { webhooks: services.webhooks });
   await app.register(statsRoutes, { stats: services.stats });
-  await app.register(menusRoutes, { db: deps.database.db, clock: deps.clock, media: services.media });
-  await app.register(customMessagesRoutes, { db: deps.database.db, clock: deps.clock, media: services.media });
+  await app.register(menusRoutes, { menus: services.menus });
+  await app.register(customMessagesRoutes, { custom: services.customMessages });
   await app.register(mediaFilesRoutes, { media: services.media });
   await app.register(qrcodesRoutes, { qrcodes: services.qrcodes, accounts: services.accounts, publicUrl: config.publicUrl });
   await registerWechatApi(app, deps);

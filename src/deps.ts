@@ -20,6 +20,8 @@ import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbou
 import { createDatacube, type Datacube } from './modules/stats/datacube.js';
 import { createMediaService, type MediaService } from './modules/media/media.service.js';
 import { createQrcodesService, type QrcodesService } from './modules/qrcodes/qrcodes.service.js';
+import { createMenusService, type MenusService } from './modules/menus/menus.service.js';
+import { createCustomMessagesService, type CustomMessagesService } from './modules/messages/custom.service.js';
 import { createLocalDiskStore } from './modules/media/media.store.js';
 import { createAccessTokens } from './modules/wechat/access-tokens.js';
 import { createCallLimits, type CallLimits } from './modules/wechat/call-limits.js';
@@ -63,6 +65,10 @@ export interface Deps {
     datacube: Datacube;
     /** Uploaded media: files on disk, rows in PostgreSQL. */
     media: MediaService;
+    /** Custom menus: the account's menu, and the taps that push events. */
+    menus: MenusService;
+    /** Customer-service messages within the 48-hour window. */
+    customMessages: CustomMessagesService;
     /** Parametric QR codes: tickets, their images, and the follows and SCANs their scans make. */
     qrcodes: QrcodesService;
     /** The WeChat-compatible API's callers: access tokens and daily call limits. */
@@ -115,6 +121,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     connectTimeoutMs: Math.min(3_000, config.webhooks.timeoutMs),
   });
   const stats = createStatsService({ db, clock, timeZone: config.quotaTimeZone });
+  const media = createMediaService({ db, clock, store: createLocalDiskStore(config.media.dir), log: logger });
   const callLimits = createCallLimits({ redis, redisPrefix: config.redisPrefix, clock, timeZone: config.quotaTimeZone, limits: config.wechat.callLimits });
   const accessTokens = createAccessTokens({ redis, redisPrefix: config.redisPrefix, clock, signingSecret: config.jwtSecret });
   const services = {
@@ -146,7 +153,9 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     webhooks: createWebhooksService({ db, clock, http: outboundHttp }),
     stats,
     datacube: createDatacube({ stats }),
-    media: createMediaService({ db, clock, store: createLocalDiskStore(config.media.dir), log: logger }),
+    media,
+    menus: createMenusService({ db, clock, media }),
+    customMessages: createCustomMessagesService({ db, clock, media }),
     qrcodes: createQrcodesService({ db, clock, events }),
     wechat: { auth: createWechatAuth({ db, tokens: accessTokens, callLimits }), callLimits },
   };

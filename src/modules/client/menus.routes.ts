@@ -3,7 +3,6 @@ import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { Id, problems } from '../../http/schemas.js';
 import { MENU_LIMITS } from '../menus/menu.validation.js';
-import { createMenusService } from '../menus/menus.service.js';
 import { MENU_EVENTS } from '../webhooks/push-render.js';
 import { Appid } from './client.schemas.js';
 
@@ -37,7 +36,7 @@ const MenuTapBody = Type.Object(
 
 /** The follower side of custom menus: seeing an account's menu and tapping it (issue 11). */
 export const menuClientRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const menus = createMenusService({ db: deps.database.db, clock: deps.clock, media: deps.services.media });
+  const menus = deps.services.menus;
   const tags = ['client'];
   const security = [{ clientBearer: [] }];
 

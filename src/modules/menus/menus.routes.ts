@@ -1,13 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Clock } from '../../clock.js';
-import type { Database } from '../../db/client.js';
 import { AccountParams, adminSecurity, Id, problems, Timestamp } from '../../http/schemas.js';
 import { AppError } from '../../errors.js';
-import type { MediaService } from '../media/media.service.js';
 import { BUTTON_TYPES, MENU_LIMITS } from './menu.validation.js';
 import type { StoredMenu } from './menus.repo.js';
-import { createMenusService } from './menus.service.js';
+import type { MenusService } from './menus.service.js';
 
 const MenuBody = Type.Object(
   {
@@ -25,8 +22,7 @@ const MenuSchema = Type.Object({
 });
 
 /** The account's custom menu on the admin API: the same JSON as WeChat's menu/create, the same checks. */
-export const menusRoutes: FastifyPluginAsyncTypebox<{ db: Database; clock: Clock; media: Pick<MediaService, 'findLive'> }> = async (app, options) => {
-  const menus = createMenusService(options);
+export const menusRoutes: FastifyPluginAsyncTypebox<{ menus: MenusService }> = async (app, { menus }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['menus'];
   const security = adminSecurity;

@@ -1,11 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { Clock } from '../../clock.js';
-import type { Database } from '../../db/client.js';
 import { adminSecurity, problems, Timestamp } from '../../http/schemas.js';
 import { FollowerParams } from '../followers/followers.schemas.js';
-import type { MediaService } from '../media/media.service.js';
-import { createCustomMessagesService, CUSTOM_LIMITS, type CustomMessage } from './custom.service.js';
+import { CUSTOM_LIMITS, type CustomMessage, type CustomMessagesService } from './custom.service.js';
 
 /** Shapes only: the limits are the service's, so both APIs refuse the same messages with the same errcodes. */
 const CustomMessageBody = Type.Union(
@@ -69,8 +66,7 @@ const SentSchema = Type.Object({
 });
 
 /** Customer-service messages on the admin API: the console's "reply to a follower within 48 hours". */
-export const customMessagesRoutes: FastifyPluginAsyncTypebox<{ db: Database; clock: Clock; media: Pick<MediaService, 'findLive'> }> = async (app, options) => {
-  const custom = createCustomMessagesService(options);
+export const customMessagesRoutes: FastifyPluginAsyncTypebox<{ custom: CustomMessagesService }> = async (app, { custom }) => {
 
   app.post('/v1/accounts/:id/followers/:openid/messages', {
     onRequest: app.authenticate,

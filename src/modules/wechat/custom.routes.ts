@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { isAppError, WechatError } from '../../errors.js';
-import { createCustomMessagesService, CUSTOM_MESSAGE_TYPES, type CustomMessage } from '../messages/custom.service.js';
+import { CUSTOM_MESSAGE_TYPES, type CustomMessage } from '../messages/custom.service.js';
 import { wechatError } from './errcodes.js';
 import { OK } from './wechat.plugin.js';
 
@@ -59,7 +59,7 @@ function asWechat(error: unknown): unknown {
 
 /** Customer-service messages under /cgi-bin (§10.2), over the messages module's service. */
 export const customRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const custom = createCustomMessagesService({ db: deps.database.db, clock: deps.clock, media: deps.services.media });
+  const custom = deps.services.customMessages;
 
   app.post('/message/custom/send', {
     schema: {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Deps } from '../../deps.js';
 import { WechatError } from '../../errors.js';
 import { MENU_ERRMSG, MENU_LIMITS, selfmenuButtons, wechatMenuButtons } from '../menus/menu.validation.js';
-import { createMenusService, menuViolationOf } from '../menus/menus.service.js';
+import { menuViolationOf } from '../menus/menus.service.js';
 import { wechatError } from './errcodes.js';
 import { OK } from './wechat.plugin.js';
 
@@ -18,7 +18,7 @@ const Button = Type.Object({ name: Type.String() }, { additionalProperties: true
  * get_current_selfmenu_info, over the menus service. Conditional menus (§10.1.5) are not served.
  */
 export const menuRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const menus = createMenusService({ db: deps.database.db, clock: deps.clock, media: deps.services.media });
+  const menus = deps.services.menus;
 
   app.post('/menu/create', {
     schema: {
