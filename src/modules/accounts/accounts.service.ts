@@ -23,7 +23,7 @@ import {
 import { recipientsPerMinute } from '../broadcasts/speed.js';
 import { hashAppsecret, newAppid, newAppsecret, newOriginalId } from './credentials.js';
 import type { Capability } from './capabilities.js';
-import { createCapabilityPolicy, holderOf, type CapabilityPolicy } from './capabilities.service.js';
+import { createCapabilityPolicy, holderOf } from './capabilities.service.js';
 import { roleAllows, type Permission } from './permissions.js';
 
 export interface AccountView {
@@ -71,12 +71,9 @@ export function toAccountView(account: AccountRow, role: MemberRole): AccountVie
 
 const MAX_CREDENTIAL_ATTEMPTS = 3;
 
-/**
- * `capabilities` defaults to a policy of this service's own; pass one to share its cache with other services.
- */
-export function createAccountsService(deps: { db: Database; clock: Clock; capabilities?: CapabilityPolicy }) {
+export function createAccountsService(deps: { db: Database; clock: Clock }) {
   const { db } = deps;
-  const capabilities = deps.capabilities ?? createCapabilityPolicy({ db, clock: deps.clock });
+  const capabilities = createCapabilityPolicy({ db, clock: deps.clock });
 
   return {
     /** The capability policy (capability_policies): checked by the WeChat API on every call, and by some /v1 routes. */

@@ -76,10 +76,6 @@ export function createCapabilityPolicy(deps: { db: Executor; clock: Clock; cache
       return CAPABILITY_NAMES.filter((capability) => allowed.has(keyOf(capability, holder)));
     },
 
-    async allows(holder: CapabilityHolder, capability: Capability): Promise<boolean> {
-      return (await allowedPairs()).has(keyOf(capability, holder));
-    },
-
     require,
 
     /**
@@ -88,11 +84,6 @@ export function createCapabilityPolicy(deps: { db: Executor; clock: Clock; cache
      */
     async requireOnConsole(holder: CapabilityHolder, capability: Capability): Promise<void> {
       if (CONSOLE_CHECKED_CAPABILITIES.has(capability)) await require(holder, capability);
-    },
-
-    /** Forgets the cached table: the next check reads it again. */
-    invalidate(): void {
-      cached = undefined;
     },
   };
 }

@@ -48,16 +48,16 @@ export interface MenuTapWrite {
   at: Date;
 }
 
-export type MenuTapOutcome = { status: 'stored'; id: number; openid: string } | { status: 'not_following' | 'blacklisted' | 'menu_changed' };
+export type MenuTapOutcome = { status: 'stored'; id: number } | { status: 'not_following' | 'blacklisted' | 'menu_changed' };
 
 /**
  * Stores a tap if, and only if, the user follows the account, is not blacklisted, and the menu is still the one the
  * button was found in, all read in the statement that writes it (its trigger queues the push: migration 0013).
  */
 export async function insertMenuTap(db: Executor, tap: MenuTapWrite): Promise<MenuTapOutcome> {
-  const result = await db.execute<{ following: boolean; blacklisted: boolean; current: boolean; id: number | null; openid: string | null }>(sql`
+  const result = await db.execute<{ following: boolean; blacklisted: boolean; id: number | null }>(sql`
     WITH follower AS (
-      SELECT f.id, f.openid, f.blacklisted FROM followers f
+      SELECT f.id, f.blacklisted FROM followers f
       WHERE f.account_id = ${tap.accountId} AND f.wechat_user_id = ${tap.wechatUserId} AND f.subscribed
     ), menu AS (
       SELECT m.menu_id FROM menus m WHERE m.account_id = ${tap.accountId} AND m.menu_id = ${tap.menuId}
@@ -70,12 +70,10 @@ export async function insertMenuTap(db: Executor, tap: MenuTapWrite): Promise<Me
     )
     SELECT EXISTS (SELECT 1 FROM follower) AS following,
            coalesce((SELECT blacklisted FROM follower), false) AS blacklisted,
-           EXISTS (SELECT 1 FROM menu) AS current,
-           (SELECT id FROM stored) AS id,
-           (SELECT openid FROM follower) AS openid`);
+           (SELECT id FROM stored) AS id`);
   const row = result.rows[0]!;
   if (!row.following) return { status: 'not_following' };
   if (row.blacklisted) return { status: 'blacklisted' };
   if (row.id === null) return { status: 'menu_changed' };
-  return { status: 'stored', id: Number(row.id), openid: row.openid! };
+  return { status: 'stored', id: Number(row.id) };
 }
