@@ -2,7 +2,6 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { isAppError, WechatError } from '../../errors.js';
 import { CUSTOM_MESSAGE_TYPES, type CustomMessage } from '../messages/custom.service.js';
 import { wechatError } from './errcodes.js';
 import { OK } from './wechat.plugin.js';
@@ -50,13 +49,6 @@ function messageOf(body: Body): CustomMessage {
   }
 }
 
-/** A refusal of the service as WeChat answers it: the errcode it carries (§10.2.3); other errors go to the facade. */
-function asWechat(error: unknown): unknown {
-  if (!isAppError(error)) return error;
-  const { errcode, errmsg } = error.details;
-  return typeof errcode === 'number' && typeof errmsg === 'string' ? new WechatError(errcode, errmsg) : error;
-}
-
 /** Customer-service messages under /cgi-bin (§10.2), over the messages module's service. */
 export const customRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const custom = deps.services.customMessages;
@@ -72,11 +64,8 @@ export const customRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
       if (!body) throw wechatError(44002);
       const message = messageOf(body);
       if (typeof body.touser !== 'string' || body.touser === '') throw wechatError(40003);
-      try {
-        await custom.send({ id: request.wechatAccount.id, type: request.wechatAccount.type }, body.touser, message);
-      } catch (error) {
-        throw asWechat(error);
-      }
+      // A refusal carries WeChat's errcode and errmsg (§10.2.3), which the scope's error handler answers as they are.
+      await custom.send({ id: request.wechatAccount.id, type: request.wechatAccount.type }, body.touser, message);
       return OK;
     },
   });

@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { isAppError, WechatError } from '../../errors.js';
+import { WechatError } from '../../errors.js';
 import { INT4_MAX } from '../../http/schemas.js';
 import type { BroadcastMessage, BroadcastTargetInput } from '../broadcasts/broadcasts.service.js';
 import { sanitizeArticleHtml } from '../broadcasts/sanitize.js';
@@ -224,14 +224,9 @@ export const massRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
       const follower = await followers.get(accountId, body.touser);
       if (follower.subscribe === 0) throw wechatError(43004);
       const { message, files } = await messageOf(request, body);
-      try {
-        await media.pin(accountId, files);
-        const preview = await broadcasts.preview(accountId, null, { openids: [body.touser], message });
-        return { errcode: 0, errmsg: 'preview success', msg_id: Number(preview.msgId) };
-      } catch (error) {
-        if (isAppError(error) && error.code === 'PREVIEW_LIMIT_REACHED') throw wechatError(45009, `${ERRMSG[45009]}: ${error.message}`);
-        throw error;
-      }
+      await media.pin(accountId, files);
+      const preview = await broadcasts.preview(accountId, null, { openids: [body.touser], message });
+      return { errcode: 0, errmsg: 'preview success', msg_id: Number(preview.msgId) };
     },
   });
 

@@ -38,6 +38,9 @@ function asWechat(error: unknown): { errcode: number; errmsg: string; unexpected
   }
   if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return { errcode: 44002, errmsg: ERRMSG[44002], unexpected: false };
   const appError = toAppError(fastifyError);
+  // A service refusal that already names WeChat's answer (customer-service messages, §10.2.3) is given as it is.
+  const { errcode: namedErrcode, errmsg: namedErrmsg } = appError.details;
+  if (typeof namedErrcode === 'number' && typeof namedErrmsg === 'string') return { errcode: namedErrcode, errmsg: namedErrmsg, unexpected: false };
   const errcode = errcodeOf(appError.code);
   const message = appError.message.length > MAX_DETAIL_CHARS ? `${appError.message.slice(0, MAX_DETAIL_CHARS)}…` : appError.message;
   const detail = appError.code === 'INTERNAL' || errcode === -1 ? '' : `: ${message}`;
