@@ -7,6 +7,8 @@
  * VALIDATION_FAILED with its path.
  */
 
+import { HTTP_URL, objectOf } from '../../http/json-fields.js';
+
 /** §10.1.1 field table, current limits ("~2017 onward" row of the history table). */
 export const MENU_LIMITS = {
   buttons: 3,
@@ -99,12 +101,8 @@ const CODES = {
 
 type Level = keyof typeof CODES;
 
-/** An absolute http(s) URL with a host, no whitespace, quotes or angle brackets (as the mass API's links). */
-const HTTP_URL = /^https?:\/\/[^\s/?#"'<>\\^`{|}]+([/?#][^\s"'<>\\^`{|}]*)?$/;
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
-const objectOf = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 function isHttpUrl(text: string): boolean {
   if (!HTTP_URL.test(text)) return false;

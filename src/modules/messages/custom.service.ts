@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
+import { HTTP_URL } from '../../http/json-fields.js';
 import type { AccountType } from '../accounts/accounts.repo.js';
 import type { MediaService } from '../media/media.service.js';
 import { findCustomRecipient, insertCustomMessage } from './custom.repo.js';
@@ -40,8 +41,6 @@ export const CUSTOM_LIMITS = {
   urlChars: 2048,
 } as const;
 
-/** An http(s) URL of printable ASCII without quotes or angle brackets: the inbox shows it as a link. */
-const HTTP_URL = /^https?:\/\/[^\s/?#"'<>\\^`{|}]+([/?#][^\s"'<>\\^`{|}]*)?$/;
 
 /** A refusal with WeChat's errcode and errmsg (§10.2.3) beside the stable code. */
 function refusal(code: 'VALIDATION_FAILED', errcode: number, errmsg: string, path: string, message: string): AppError {

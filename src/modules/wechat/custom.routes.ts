@@ -2,15 +2,15 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
+import { objectOf, type JsonObject } from '../../http/json-fields.js';
 import { CUSTOM_MESSAGE_TYPES, type CustomMessage } from '../messages/custom.service.js';
 import { wechatError } from './errcodes.js';
+import { requireBody } from './users.wechat.js';
 import { OK } from './wechat.plugin.js';
 
 const tags = ['wechat'];
 const query = Type.Object({ access_token: Type.Optional(Type.String()) });
-type Body = Record<string, unknown>;
-
-const objectOf = (value: unknown): Body | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Body) : undefined);
+type Body = JsonObject;
 /** A string field; numbers are taken as their digits (ids), anything else as empty, which the checks refuse. */
 const textOf = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : '');
 const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
@@ -60,8 +60,7 @@ export const customRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
       querystring: query,
     },
     handler: async (request: FastifyRequest) => {
-      const body = objectOf(request.body);
-      if (!body) throw wechatError(44002);
+      const body = requireBody(request.body);
       const message = messageOf(body);
       if (typeof body.touser !== 'string' || body.touser === '') throw wechatError(40003);
       // A refusal carries WeChat's errcode and errmsg (§10.2.3), which the scope's error handler answers as they are.

@@ -3,12 +3,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { WechatError } from '../../errors.js';
+import { HTTP_URL, integerOf, objectOf } from '../../http/json-fields.js';
 import { INT4_MAX } from '../../http/schemas.js';
 import type { BroadcastMessage, BroadcastTargetInput } from '../broadcasts/broadcasts.service.js';
 import { sanitizeArticleHtml } from '../broadcasts/sanitize.js';
 import type { NewsArticle } from '../media/media.repo.js';
 import { mediaUrl } from '../media/media.service.js';
 import { ERRMSG, wechatError } from './errcodes.js';
+import { requireBody } from './users.wechat.js';
 import { OK, sendWechatError } from './wechat.plugin.js';
 
 const tags = ['wechat'];
@@ -27,24 +29,10 @@ const TEXT_MAX_CHARS = 2048;
 const CLIENT_MSG_ID_MAX_BYTES = 64;
 const OPENIDS_MIN = 2;
 const OPENIDS_MAX = 10_000;
-/** An http(s) URL of printable ASCII without quotes or angle brackets (what the admin API's `uri` check admits). */
-const HTTP_URL = /^https?:\/\/[^\s/?#"'<>\\^`{|}]+([/?#][^\s"'<>\\^`{|}]*)?$/;
 /** msg_id and msg_data_id come from sequences far below 2^53: exact as JSON numbers, accepted as numbers or digits. */
 const MSG_ID = /^[1-9][0-9]{0,15}$/;
 
-function bodyOf(request: FastifyRequest): Body {
-  if (typeof request.body !== 'object' || request.body === null || Array.isArray(request.body)) throw wechatError(44002);
-  return request.body as Body;
-}
-
-const objectOf = (value: unknown): Body | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Body) : undefined);
-
-/** A non-negative integer given as a JSON number or as decimal digits; undefined otherwise. */
-function integerOf(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value === 'string' && /^[0-9]{1,15}$/.test(value.trim())) return Number(value.trim());
-  return undefined;
-}
+const bodyOf = (request: FastifyRequest): Body => requireBody(request.body);
 
 function msgIdOf(value: unknown): string {
   const digits = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';

@@ -4,8 +4,10 @@ import type { Deps } from '../../deps.js';
 import { isAppError, WechatError } from '../../errors.js';
 import { renderQrPng } from '../qrcodes/qrcode-image.js';
 import { QR_ACTIONS, QRCODE_LIMITS, qrcodeViolation, type QrAction, type QrcodeRequest } from '../qrcodes/qrcodes.rules.js';
+import { integerOf, objectOf } from '../../http/json-fields.js';
 import { publicOrigin } from '../../http/public-origin.js';
 import { wechatError } from './errcodes.js';
+import { requireBody } from './users.wechat.js';
 
 const tags = ['wechat'];
 
@@ -20,20 +22,12 @@ const qrcodeCountOutOfLimit = () => new WechatError(45029, 'qrcode count out of 
 /** Seconds a browser may keep the image: WeChat sends max-age=604800; never past a temporary code's expiry. */
 const IMAGE_MAX_AGE_SECONDS = 604_800;
 
-type Body = Record<string, unknown>;
-const objectOf = (value: unknown): Body | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Body) : undefined);
-
-/** An integer given as a JSON number or as decimal digits (as SDKs send either); undefined otherwise. */
-function integerOf(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
-  if (typeof value === 'string' && /^-?[0-9]{1,15}$/.test(value.trim())) return Number(value.trim());
-  return undefined;
-}
+/** An integer as a JSON number or decimal digits, signed: a negative scene is WeChat's 40053, not an unreadable one. */
+const signedIntegerOf = (value: unknown) => integerOf(value, { signed: true });
 
 /** The create request in the service's terms, or WeChat's error for what is wrong with the body. */
 function parseCreate(body: unknown): QrcodeRequest {
-  const fields = objectOf(body);
-  if (!fields) throw wechatError(44002);
+  const fields = requireBody(body);
   const action = fields.action_name;
   if (typeof action !== 'string' || !(QR_ACTIONS as readonly string[]).includes(action)) throw invalidActionName();
   const info = objectOf(fields.action_info);
@@ -41,7 +35,7 @@ function parseCreate(body: unknown): QrcodeRequest {
 
   let expireSeconds: number | undefined;
   if (fields.expire_seconds !== undefined && fields.expire_seconds !== null && !action.startsWith('QR_LIMIT_')) {
-    expireSeconds = integerOf(fields.expire_seconds);
+    expireSeconds = signedIntegerOf(fields.expire_seconds);
     // No errcode of WeChat's is documented for a bad expiry (WxJava refuses it before sending): the generic one.
     if (expireSeconds === undefined) throw wechatError(40097, `invalid args: expire_seconds must be an integer from 1 to ${QRCODE_LIMITS.maxExpireSeconds}`);
   }
@@ -55,7 +49,7 @@ function parseCreate(body: unknown): QrcodeRequest {
       if (typeof given.scene_str !== 'string') throw invalidActionInfo(`${action} needs action_info.scene.scene_str`);
       scene = { str: given.scene_str };
     } else {
-      const id = integerOf(given.scene_id);
+      const id = signedIntegerOf(given.scene_id);
       if (id === undefined) throw invalidActionInfo(`${action} needs an integer action_info.scene.scene_id`);
       scene = { id };
     }
