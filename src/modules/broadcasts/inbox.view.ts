@@ -1,4 +1,4 @@
-import { AppError } from '../../errors.js';
+import { decodeCursor } from '../../http/cursor.js';
 import type { ReplyRow } from '../webhooks/replies.repo.js';
 import type { InboxArticleRow, InboxArticleSummaryRow, InboxBroadcastRow } from './inbox.repo.js';
 
@@ -65,10 +65,9 @@ export function decodeInboxCursor(cursor: string | undefined): InboxCursor {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^i1:(\d{1,16}|-|e):(\d{1,16}|-|e)$/.exec(text);
   if (match) return { broadcasts: positionOf(match[1]!), replies: positionOf(match[2]!) };
-  // A cursor issued before replies joined the inbox: broadcasts below its id; the replies it never listed start over.
-  const legacy = /^k1:(\d{1,16})$/.exec(text);
-  if (legacy) return { broadcasts: Number(legacy[1]), replies: null };
-  throw new AppError('VALIDATION_FAILED', 'querystring/cursor is not a cursor this API issued');
+  // A cursor issued before replies joined the inbox (a plain keyset cursor): broadcasts below its id; the replies it
+  // never listed start over. decodeCursor refuses anything else.
+  return { broadcasts: decodeCursor(cursor), replies: null };
 }
 
 /** One source of a page: its rows newest first, and what lies beyond them when they are all taken. */

@@ -54,10 +54,15 @@ export function createMediaService(deps: { db: Database; clock: Clock; store: Me
     return keys.length;
   }
 
+  /** The account's own expired media, a few at a time, on its way: a failure is logged, never the request's. */
+  async function sweepAccount(accountId: number): Promise<void> {
+    await sweep({ accountId, limit: UPLOAD_SWEEP_LIMIT }).catch((error: unknown) => deps.log.warn({ err: error }, 'media sweep failed'));
+  }
+
   return {
     /** Stores a file whose format the caller has checked; temporary kinds expire after 3 days, article images never. */
     async save(accountId: number, kind: FileKind, file: { bytes: Buffer; format: MediaFormat }): Promise<MediaRow> {
-      await sweep({ accountId, limit: UPLOAD_SWEEP_LIMIT }).catch((error: unknown) => deps.log.warn({ err: error }, 'media sweep failed'));
+      await sweepAccount(accountId);
       const { contentType, ext } = FORMAT_INFO[file.format];
       const storageKey = newStorageKey(ext);
       const now = deps.clock.now();
@@ -98,7 +103,7 @@ export function createMediaService(deps: { db: Database; clock: Clock; store: Me
       const row = await findMediaByMediaId(db, accountId, mediaId);
       if (!row || !kinds.includes(row.kind)) return undefined;
       if (isLive(row)) return row;
-      if (!row.pinned) await sweep({ accountId, limit: UPLOAD_SWEEP_LIMIT });
+      if (!row.pinned) await sweepAccount(accountId);
       return undefined;
     },
 

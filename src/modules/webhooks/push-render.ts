@@ -10,8 +10,8 @@ import { renderEncryptedPush, renderWechatXml, type XmlFields, type XmlValue } f
 export type PushMessageType = 'text' | 'image' | 'voice' | 'video' | 'shortvideo' | 'location' | 'link';
 
 /** The menu events a tap raises (§10.1.7): Event is CLICK or VIEW, or the button's type for the others. */
-export type MenuEvent = 'CLICK' | 'VIEW' | 'scancode_push' | 'scancode_waitmsg' | 'pic_sysphoto' | 'pic_photo_or_album' | 'pic_weixin' | 'location_select';
-export const MENU_EVENTS: readonly MenuEvent[] = ['CLICK', 'VIEW', 'scancode_push', 'scancode_waitmsg', 'pic_sysphoto', 'pic_photo_or_album', 'pic_weixin', 'location_select'];
+export const MENU_EVENTS = ['CLICK', 'VIEW', 'scancode_push', 'scancode_waitmsg', 'pic_sysphoto', 'pic_photo_or_album', 'pic_weixin', 'location_select'] as const;
+export type MenuEvent = (typeof MENU_EVENTS)[number];
 
 /** The nested block of a scan, photo or location menu event, under WeChat's names (§10.1.7). */
 export type MenuEventDetails =
