@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /**
  * Lint rules, chiefly the role boundaries of the house style:
@@ -20,7 +21,7 @@ const consumersOnlyInWorker = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'web/dist/', 'migrations/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'web/dist/', 'web/.dist-*/', 'test-artifacts/', 'migrations/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -43,6 +44,11 @@ export default tseslint.config(
   {
     files: ['src/**/*.repo.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [consumersOnlyInWorker] }] },
+  },
+  {
+    // The web console (web/src, React): the rules of hooks, and the React Compiler's checks of what hooks may do.
+    files: ['web/src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat['recommended-latest'],
   },
   {
     // Tests and benchmarks play every role (they start consumers, query tables to assert on them).

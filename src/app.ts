@@ -9,6 +9,7 @@ import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { clientAuthPlugin } from './plugins/client-auth.js';
 import { clientRateLimitPlugin } from './plugins/client-rate-limit.js';
 import { problemPlugin } from './plugins/problem.js';
+import { webConsolePlugin } from './plugins/web-console.js';
 import { installValidation } from './plugins/validation.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -17,6 +18,7 @@ import { statsRoutes } from './modules/stats/stats.routes.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { inboxRoutes } from './modules/broadcasts/inbox.routes.js';
 import { clientRoutes } from './modules/client/client.routes.js';
+import { chatsRoutes } from './modules/client/chats.routes.js';
 import { menuClientRoutes } from './modules/client/menus.routes.js';
 import { scanRoutes } from './modules/client/scans.routes.js';
 import { followersRoutes } from './modules/followers/followers.routes.js';
@@ -24,6 +26,7 @@ import { mediaFilesRoutes } from './modules/media/media-files.routes.js';
 import { menusRoutes } from './modules/menus/menus.routes.js';
 import { customMessagesRoutes } from './modules/messages/messages.routes.js';
 import { qrcodesRoutes } from './modules/qrcodes/qrcodes.routes.js';
+import { templatesRoutes } from './modules/templates/templates.routes.js';
 import { registerWechatApi } from './modules/wechat/wechat.api.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { createReadinessCheck } from './modules/health/health.service.js';
@@ -119,16 +122,20 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       await clientApi.register(inboxRoutes, { broadcasts: services.broadcasts });
       await clientApi.register(scanRoutes, { deps });
       await clientApi.register(menuClientRoutes, { deps });
+      await clientApi.register(chatsRoutes, { chats: services.chats });
     });
   }
   await app.register(broadcastsRoutes, { broadcasts: services.broadcasts, accounts: services.accounts });
   await app.register(webhooksRoutes, { webhooks: services.webhooks });
   await app.register(statsRoutes, { stats: services.stats });
-  await app.register(menusRoutes, { menus: services.menus });
+  await app.register(menusRoutes, { menus: services.menus, accounts: services.accounts });
   await app.register(customMessagesRoutes, { custom: services.customMessages });
   await app.register(mediaFilesRoutes, { media: services.media });
   await app.register(qrcodesRoutes, { qrcodes: services.qrcodes, accounts: services.accounts, publicUrl: config.publicUrl });
+  await app.register(templatesRoutes, { templates: services.templates, accounts: services.accounts });
   await registerWechatApi(app, deps);
+  // Last: the console's fallback to index.html answers only what no route above claims.
+  await app.register(webConsolePlugin, {});
 
   return app;
 }

@@ -20,8 +20,11 @@ import { createOutboundHttp, type OutboundHttp } from './modules/webhooks/outbou
 import { createDatacube, type Datacube } from './modules/stats/datacube.js';
 import { createMediaService, type MediaService } from './modules/media/media.service.js';
 import { createQrcodesService, type QrcodesService } from './modules/qrcodes/qrcodes.service.js';
+import { createTemplatesService, type TemplatesService } from './modules/templates/templates.service.js';
 import { createMenusService, type MenusService } from './modules/menus/menus.service.js';
 import { createCustomMessagesService, type CustomMessagesService } from './modules/messages/custom.service.js';
+import { createTypingState } from './modules/messages/typing.js';
+import { createChatsService, type ChatsService } from './modules/client/chats.service.js';
 import { createLocalDiskStore } from './modules/media/media.store.js';
 import { createAccessTokens } from './modules/wechat/access-tokens.js';
 import { createCallLimits, type CallLimits } from './modules/wechat/call-limits.js';
@@ -69,8 +72,12 @@ export interface Deps {
     menus: MenusService;
     /** Customer-service messages within the 48-hour window. */
     customMessages: CustomMessagesService;
+    /** The follower's chat list: conversations, the Subscriptions folder, read markers, typing. */
+    chats: ChatsService;
     /** Parametric QR codes: tickets, their images, and the follows and SCANs their scans make. */
     qrcodes: QrcodesService;
+    /** Template messages: the account's industries and templates, sends that land in inboxes and push TEMPLATESENDJOBFINISH. */
+    templates: TemplatesService;
     /** The WeChat-compatible API's callers: access tokens and daily call limits. */
     wechat: { auth: WechatAuth; callLimits: CallLimits };
   };
@@ -123,6 +130,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   const stats = createStatsService({ db, clock, timeZone: config.quotaTimeZone });
   const media = createMediaService({ db, clock, store: createLocalDiskStore(config.media.dir), log: logger });
   const callLimits = createCallLimits({ redis, redisPrefix: config.redisPrefix, clock, timeZone: config.quotaTimeZone, limits: config.wechat.callLimits });
+  const typing = createTypingState({ redis, redisPrefix: config.redisPrefix, clock });
   const accessTokens = createAccessTokens({ redis, redisPrefix: config.redisPrefix, clock, signingSecret: config.jwtSecret });
   const services = {
     auth: createAuthService({
@@ -146,6 +154,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
       quota,
       jobs: broadcastJobs,
       batchSize: config.fanout.batchSize,
+      timeZone: config.quotaTimeZone,
       maxAttempts: config.fanout.maxAttempts,
       retryDelayMs: config.fanout.retryDelayMs,
       logger,
@@ -155,8 +164,10 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     datacube: createDatacube({ stats }),
     media,
     menus: createMenusService({ db, clock, media }),
-    customMessages: createCustomMessagesService({ db, clock, media }),
+    customMessages: createCustomMessagesService({ db, clock, media, typing }),
+    chats: createChatsService({ db, clock, typing }),
     qrcodes: createQrcodesService({ db, clock, events }),
+    templates: createTemplatesService({ db, clock }),
     wechat: { auth: createWechatAuth({ db, tokens: accessTokens, callLimits }), callLimits },
   };
 

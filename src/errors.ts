@@ -23,6 +23,10 @@ export const ERROR_CODES = [
   'NOT_FOLLOWING',
   // A customer-service message outside the 48 hours after the follower's last message, menu click, scan or follow.
   'REPLY_WINDOW_CLOSED',
+  // The customer-service messages the follower's latest actions allow are used up (45047).
+  'CUSTOM_MESSAGE_QUOTA_EXCEEDED',
+  // The typing state cannot be shown now: no message exchanged in the last 30 s (45080), or it already shows (45081).
+  'TYPING_NOT_ALLOWED',
   'BLACKLISTED',
   'FOLLOWER_NOT_FOUND',
   'INVALID_OPENIDS',
@@ -43,6 +47,13 @@ export const ERROR_CODES = [
   'QRCODE_NOT_FOUND',
   'QRCODE_EXPIRED',
   'QRCODE_LIMIT_REACHED',
+  // Template messages: no such private template (40037), 25 already (45026), an industry the account did not choose (45027).
+  'TEMPLATE_NOT_FOUND',
+  'TEMPLATE_LIMIT_REACHED',
+  'TEMPLATE_INDUSTRY_CONFLICT',
+  // Conditional menus: added before the default menu exists, or more than an account may have.
+  'DEFAULT_MENU_MISSING',
+  'CONDITIONAL_MENU_LIMIT_REACHED',
   // The developer's server did not answer WeChat's URL verification (echostr) as it must.
   'WEBHOOK_VERIFICATION_FAILED',
   // A dependency is down: PostgreSQL, or Redis (queues, rate limits, login lockouts). Retry later.

@@ -34,6 +34,8 @@ export async function startConsumers(deps: Deps): Promise<Consumers> {
   const sweep = async () => {
     // Expired temporary media (WeChat keeps them 3 days) go with the same upkeep; a failure there is logged, not fatal.
     await deps.services.media.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'media sweep failed'));
+    // So are the per-follower mass-message counters of past months, which no batch reads again.
+    await fanout.sweepPastMassCounters().catch((error: unknown) => logger.warn({ err: error }, 'mass counter sweep failed'));
     const { resumed, failed } = await fanout.sweep();
     if (failed > 0) throw new Error(`sweep could not resume ${failed} of ${resumed + failed} unfinished broadcasts; they are left for the next run`);
   };

@@ -2,6 +2,8 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { accounts, broadcastArticles, broadcasts, followers, tags, users, webhookPushes, wechatUsers } from '../../src/db/schema/index.js';
 import { qrcodes } from '../../src/db/schema/qrcodes.js';
+import { templateIndustries } from '../../src/db/schema/templates.js';
+import { conditionalMenus } from '../../src/db/schema/menus.js';
 import { useTestContext } from '../helpers/context.js';
 
 /**
@@ -21,6 +23,11 @@ const STORED_IN: Record<string, PgColumn | 'not stored' | 'jsonb'> = {
   qrScene: followers.qrScene,
   /** A parametric QR code's scene_id (admin API's POST /v1/accounts/:id/qrcodes). */
   sceneId: qrcodes.sceneId,
+  /** Template industries (PUT /v1/accounts/:id/template-industry). */
+  primaryIndustryId: templateIndustries.primaryIndustryId,
+  secondaryIndustryId: templateIndustries.secondaryIndustryId,
+  /** A conditional menu's menuid (DELETE /v1/accounts/:id/menu/conditional/:menuId). */
+  menuId: conditionalMenus.menuId,
   /** A temporary QR code's lifetime: stored as its expires_at, a timestamp. */
   expireSeconds: 'not stored',
   articleIndex: broadcastArticles.idx,

@@ -5,6 +5,7 @@ import { createWechatUser, follow, unfollow, type WechatUserSession } from '../h
 import { useTestContext } from '../helpers/context.js';
 import { files, uploadMedia } from '../helpers/media.js';
 import { accessToken, capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
+import { CUSTOM_QUOTAS } from '../../src/modules/messages/custom.service.js';
 
 const ctx = useTestContext();
 
@@ -106,6 +107,135 @@ describe('message/custom/send: the 48-hour window (§10.2.1)', () => {
     const blocked = await fan(account);
     expect(await cgi(ctx.app, 'POST', '/cgi-bin/tags/members/batchblacklist', token, { body: { openid_list: [blocked.openid] } })).toMatchObject({ errcode: 0 });
     expectErrcode(await send(account, text(blocked.openid)), 43019);
+  });
+});
+
+/** Sends `n` text messages one after the other; the answers, in order. */
+async function sendMany(account: CreatedAccount, openid: string, n: number) {
+  const token = await accessToken(ctx.app, account);
+  const answers: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < n; i++) answers.push(await cgi(ctx.app, 'POST', '/cgi-bin/message/custom/send', token, { body: text(openid, `m${i}`) }));
+  return answers;
+}
+
+async function storedCustom(account: CreatedAccount, openid: string): Promise<number> {
+  const result = await ctx.deps.database.db.execute<{ n: number }>(sql`
+    SELECT count(*)::int AS n FROM webhook_replies WHERE account_id = ${account.id} AND openid = ${openid} AND kind = 'custom'`);
+  return result.rows[0]!.n;
+}
+
+describe('message/custom/send: the quota each action opens (§10.2.1)', () => {
+  it('allows 20 messages after a follow, then 45047; a message of the follower opens 20 more', async () => {
+    ctx.clock.set('2026-07-01T00:00:00Z');
+    const { owner, account } = await customAccount();
+    const a = await fan(account);
+
+    expect((await sendMany(account, a.openid, CUSTOM_QUOTAS.follow.messages)).every((answer) => answer.errcode === 0)).toBe(true);
+    const refused = await send(account, text(a.openid));
+    expectErrcode(refused, 45047);
+    expect(refused.errmsg).toMatch(/^out of response count limit rid: /);
+    const fromConsole = await v1(owner, account, a.openid, { type: 'text', content: 'x' });
+    expectProblem(fromConsole, 409, 'CUSTOM_MESSAGE_QUOTA_EXCEEDED');
+    expect(fromConsole.json()).toMatchObject({ errcode: 45047 });
+
+    ctx.clock.advance(HOUR);
+    await say(a.user, account);
+    expect((await sendMany(account, a.openid, CUSTOM_QUOTAS.message.messages)).every((answer) => answer.errcode === 0)).toBe(true);
+    expectErrcode(await send(account, text(a.openid)), 45047);
+    // Refused messages are not stored; each follower has quotas of their own.
+    expect(await storedCustom(account, a.openid)).toBe(40);
+    const b = await fan(account);
+    expect(await send(account, text(b.openid))).toEqual({ errcode: 0, errmsg: 'ok' });
+  });
+
+  it('charges the quota that closes first: what is left of an older action is used before a newer one', async () => {
+    ctx.clock.set('2026-07-01T00:00:00Z');
+    const { account } = await customAccount();
+    const a = await fan(account); // the follow's 20, open until 48:00:00
+    ctx.clock.advance(47 * HOUR);
+    expect((await sendMany(account, a.openid, 5)).every((answer) => answer.errcode === 0)).toBe(true);
+    await say(a.user, account); // 20 more, open until 95:00:00
+    // 15 left of the follow's, 20 of the message's: 30 sends take the follow's 15 and 15 of the message's.
+    expect((await sendMany(account, a.openid, 30)).every((answer) => answer.errcode === 0)).toBe(true);
+    ctx.clock.advance(HOUR); // the follow's window closed, with nothing left in it anyway
+    expect((await sendMany(account, a.openid, 5)).every((answer) => answer.errcode === 0)).toBe(true);
+    expectErrcode(await send(account, text(a.openid)), 45047);
+    ctx.clock.advance(47 * HOUR);
+    expectErrcode(await send(account, text(a.openid)), 45015);
+  });
+
+  it('gives the last unit to exactly one of several racing sends', async () => {
+    ctx.clock.set('2026-07-01T00:00:00Z');
+    const { account } = await customAccount();
+    const a = await fan(account);
+    expect((await sendMany(account, a.openid, CUSTOM_QUOTAS.follow.messages - 1)).every((answer) => answer.errcode === 0)).toBe(true);
+    const token = await accessToken(ctx.app, account);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => cgi(ctx.app, 'POST', '/cgi-bin/message/custom/send', token, { body: text(a.openid) })));
+    expect(answers.map((answer) => answer.errcode).sort()).toEqual([0, 45047, 45047, 45047, 45047, 45047]);
+    expect(await storedCustom(account, a.openid)).toBe(CUSTOM_QUOTAS.follow.messages);
+  });
+});
+
+describe('message/custom/typing (§10.2.2)', () => {
+  const typing = async (account: CreatedAccount, body: unknown) => cgi(ctx.app, 'POST', '/cgi-bin/message/custom/typing', await accessToken(ctx.app, account), { body });
+  async function chatOf(user: WechatUserSession, account: CreatedAccount) {
+    const response = await ctx.app.inject({ method: 'GET', url: `/client/v1/chats/${account.appid}`, headers: user.headers });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json() as { typing: boolean };
+  }
+
+  it('shows "typing" to the follower for 15 s after a message exchanged within 30 s; not twice at once; a message ends it', async () => {
+    ctx.clock.set('2026-07-01T00:00:00Z');
+    const { account } = await customAccount();
+    const a = await fan(account);
+    // A follow is no message exchanged.
+    expectErrcode(await typing(account, { touser: a.openid, command: 'Typing' }), 45080);
+
+    await say(a.user, account);
+    ctx.clock.advance(10 * SECOND);
+    expect(await typing(account, { touser: a.openid, command: 'Typing' })).toEqual({ errcode: 0, errmsg: 'ok' });
+    expect(await chatOf(a.user, account)).toMatchObject({ typing: true });
+    const again = await typing(account, { touser: a.openid, command: 'Typing' });
+    expectErrcode(again, 45081);
+    expect(again.errmsg).toMatch(/^already typing rid: /);
+
+    ctx.clock.advance(15 * SECOND); // 25 s after the follower's message
+    expect(await chatOf(a.user, account)).toMatchObject({ typing: false });
+    expect(await typing(account, { touser: a.openid, command: 'Typing' })).toEqual({ errcode: 0, errmsg: 'ok' });
+    // Sending the message ends it; that message is an exchange that allows typing again.
+    expect(await send(account, text(a.openid))).toEqual({ errcode: 0, errmsg: 'ok' });
+    expect(await chatOf(a.user, account)).toMatchObject({ typing: false });
+    ctx.clock.advance(29 * SECOND);
+    expect(await typing(account, { touser: a.openid, command: 'Typing' })).toEqual({ errcode: 0, errmsg: 'ok' });
+    expect(await typing(account, { touser: a.openid, command: 'CancelTyping' })).toEqual({ errcode: 0, errmsg: 'ok' });
+    expect(await chatOf(a.user, account)).toMatchObject({ typing: false });
+    expect(await typing(account, { touser: a.openid, command: 'CancelTyping' })).toEqual({ errcode: 0, errmsg: 'ok' });
+
+    ctx.clock.advance(2 * SECOND); // 31 s after the last message
+    expectErrcode(await typing(account, { touser: a.openid, command: 'Typing' }), 45080);
+  });
+
+  it('refuses with the customer-service codes: 45072, 40003, 43019, 45015, 44002, 48001', async () => {
+    ctx.clock.set('2026-07-01T00:00:00Z');
+    const { account, token } = await customAccount();
+    const a = await fan(account);
+    await say(a.user, account);
+    expectErrcode(await typing(account, { touser: a.openid }), 45072);
+    expectErrcode(await typing(account, { touser: a.openid, command: 'typing' }), 45072);
+    expectErrcode(await typing(account, { command: 'Typing' }), 40003);
+    expectErrcode(await typing(account, { touser: 'o-no-such-openid', command: 'Typing' }), 40003);
+    expectErrcode(await cgi(ctx.app, 'POST', '/cgi-bin/message/custom/typing', token), 44002);
+
+    const blocked = await fan(account);
+    expect(await cgi(ctx.app, 'POST', '/cgi-bin/tags/members/batchblacklist', token, { body: { openid_list: [blocked.openid] } })).toMatchObject({ errcode: 0 });
+    expectErrcode(await typing(account, { touser: blocked.openid, command: 'Typing' }), 43019);
+    ctx.clock.advance(48 * HOUR);
+    expectErrcode(await typing(account, { touser: a.openid, command: 'Typing' }), 45015);
+
+    const owner = await registerAdmin(ctx.app);
+    const unverified = await createAccount(ctx.app, owner);
+    const b = await fan(unverified);
+    expectErrcode(await typing(unverified, { touser: b.openid, command: 'Typing' }), 48001);
   });
 });
 

@@ -62,6 +62,14 @@ declare module 'co-wechat-api' {
     massSendText(content: string, receivers: boolean | number | string[], clientMsgId?: string): Promise<Answer>;
     massSendNews(mediaId: string, receivers: boolean | number | string[], clientMsgId?: string, sendIgnoreReprint?: number): Promise<Answer>;
     getMassMessageStatus(messageId: unknown): Promise<Answer>;
+
+    // template messages (lib/api_template.js): sendTemplate puts topColor in a top-level `color`
+    setIndustry(industryIds: { industry_id1: string; industry_id2: string }): Promise<Answer>;
+    getIndustry(): Promise<Answer>;
+    addTemplate(templateIdShort: string): Promise<Answer>;
+    getAllPrivateTemplate(): Promise<Answer>;
+    delPrivateTemplate(templateId: string): Promise<Answer>;
+    sendTemplate(openid: string, templateId: string, url: string | undefined, topColor: string | undefined, data: Record<string, { value: string; color?: string }>, miniprogram?: { appid: string; pagepath: string }): Promise<Answer>;
   }
 
   export = WechatAPI;

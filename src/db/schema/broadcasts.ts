@@ -28,7 +28,8 @@ export const broadcastMsgDataIdSeq = pgSequence('broadcast_msg_data_id_seq', { s
 
 /**
  * One broadcast (mass send) or preview. Counters follow the fan-out: total candidates in the target, filtered
- * (unsubscribed or blacklisted when their batch ran), sent, and errors (e.g. openids that are not followers).
+ * (unsubscribed or blacklisted when their batch ran, or past their type's per-follower monthly limit: see
+ * follower_mass_counters), sent, and errors (e.g. openids that are not followers).
  */
 export const broadcasts = pgTable(
   'broadcasts',

@@ -76,6 +76,8 @@ export const followers = pgTable(
     // Keyset pagination and fan-out ranges over an account's current followers.
     index('followers_subscribed_idx').on(t.accountId, t.id).where(sql`${t.subscribed}`),
     index('followers_blacklist_idx').on(t.accountId, t.id).where(sql`${t.blacklisted}`),
+    // A user's accounts, for their chat list.
+    index('followers_wechat_user_idx').on(t.wechatUserId),
   ],
 );
 

@@ -11,3 +11,6 @@ export * from './media.js';
 export * from './menus.js';
 export * from './qrcodes.js';
 export * from './capabilities.js';
+export * from './chats.js';
+export * from './custom-messages.js';
+export * from './templates.js';

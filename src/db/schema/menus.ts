@@ -21,9 +21,31 @@ export const menus = pgTable('menus', {
 });
 
 /**
+ * Conditional (personalized) menus (§10.1.5): each shown, instead of the default menu, to the viewers its match_rule
+ * matches (the newest matching one wins). They hang off the default menu: one cannot be added without it, and
+ * deleting it deletes them (as WeChat's menu/delete does); replacing it keeps them. Never edited, only added and
+ * deleted; menu_id comes from menu_id_seq, like the default menu's.
+ */
+export const conditionalMenus = pgTable(
+  'conditional_menus',
+  {
+    menuId: bigint('menu_id', { mode: 'number' }).primaryKey(),
+    accountId: bigint('account_id', { mode: 'number' })
+      .notNull()
+      .references(() => menus.accountId, { onDelete: 'cascade' }),
+    buttons: jsonb('buttons').notNull(),
+    /** The given rule fields only, as strings under WeChat's names (see modules/menus/conditional-menu.ts). */
+    matchRule: jsonb('match_rule').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('conditional_menus_account_idx').on(t.accountId, t.menuId)],
+);
+
+/**
  * Append-only taps on menu buttons that raise an event (CLICK, VIEW, scancode_*, pic_*, location_select), each
- * against the menu (menu_id) that was current when it was tapped. `details` holds the event's nested block under
- * WeChat's names (ScanCodeInfo, SendPicsInfo, SendLocationInfo) for the types that have one.
+ * against the menu the follower saw (menu_id: the default menu's or a conditional menu's). `details` holds the
+ * event's nested block under WeChat's names (ScanCodeInfo, SendPicsInfo, SendLocationInfo) for the types that have
+ * one.
  */
 export const menuClicks = pgTable(
   'menu_clicks',

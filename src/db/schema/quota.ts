@@ -14,9 +14,17 @@ export const quotaPolicies = pgTable(
     accountType: accountType('account_type').primaryKey(),
     period: quotaPeriod('period').notNull(),
     maxUnits: integer('max_units').notNull(),
+    /**
+     * Mass messages one follower may receive from one account of this type per calendar month (QUOTA_TIMEZONE);
+     * NULL for no such limit. WeChat caps service accounts at 4 (§10.6); past it the follower is filtered out.
+     */
+    perFollowerMonthlyMassLimit: integer('per_follower_monthly_mass_limit'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [check('quota_policies_max_units_nonnegative', sql`${t.maxUnits} >= 0`)],
+  (t) => [
+    check('quota_policies_max_units_nonnegative', sql`${t.maxUnits} >= 0`),
+    check('quota_policies_per_follower_limit_nonnegative', sql`${t.perFollowerMonthlyMassLimit} >= 0`),
+  ],
 );
 
 /**
@@ -59,4 +67,22 @@ export const quotaLedger = pgTable(
   },
   // Units used in a window, whatever window kind they were charged to, are a range of consumed_at.
   (t) => [index('quota_ledger_account_consumed_idx').on(t.accountId, t.consumedAt)],
+);
+
+/**
+ * Mass messages each follower received from the account in a calendar month, for accounts whose type has a
+ * per-follower monthly limit. A batch takes a unit per follower with INSERT … ON CONFLICT DO UPDATE … WHERE
+ * received < limit in the statement that writes its deliveries, so racing broadcasts queue on these rows and never
+ * pass the limit. Keyed by month first: the rows of a month are contiguous and an old month is dropped as a range.
+ * No foreign keys, like deliveries: a million-row batch checks none.
+ */
+export const followerMassCounters = pgTable(
+  'follower_mass_counters',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    monthStart: timestamp('month_start', { withTimezone: true }).notNull(),
+    followerId: bigint('follower_id', { mode: 'number' }).notNull(),
+    received: integer('received').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.monthStart, t.followerId] }), check('follower_mass_counters_received_positive', sql`${t.received} > 0`)],
 );

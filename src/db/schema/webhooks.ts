@@ -104,8 +104,9 @@ export const webhookAttempts = pgTable(
 /**
  * What the account said to one follower in their chat: passive replies (kind 'reply': what a developer's server
  * answered to a follower's message or event, with its push) and customer-service messages (kind 'custom':
- * /cgi-bin/message/custom/send, no push; ../shared/wechat-protocol.md §10.2), as WeChat would show them to that
- * follower. The follower's inbox lists them beside broadcasts, as one source ordered by id.
+ * /cgi-bin/message/custom/send, no push; ../shared/wechat-protocol.md §10.2) and delivered template messages (kind
+ * 'template': §10.3, see template_messages), as WeChat would show them to that follower. The follower's inbox
+ * lists them beside broadcasts, as one source ordered by id.
  */
 export const webhookReplies = pgTable(
   'webhook_replies',
@@ -115,7 +116,7 @@ export const webhookReplies = pgTable(
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
     openid: text('openid').notNull(),
-    /** 'reply' or 'custom'. */
+    /** 'reply', 'custom' or 'template' (message/template/send, written by the templates module). */
     kind: text('kind').notNull().default('reply'),
     /** The push answered, for a reply; null for a customer-service message. */
     pushId: bigint('push_id', { mode: 'number' }),
@@ -128,6 +129,6 @@ export const webhookReplies = pgTable(
   (t) => [
     uniqueIndex('webhook_replies_push_key').on(t.pushId),
     index('webhook_replies_inbox_idx').on(t.accountId, t.openid, t.id),
-    check('webhook_replies_kind', sql`${t.kind} IN ('reply', 'custom') AND (${t.kind} = 'reply') = (${t.pushId} IS NOT NULL)`),
+    check('webhook_replies_kind', sql`${t.kind} IN ('reply', 'custom', 'template') AND (${t.kind} = 'reply') = (${t.pushId} IS NOT NULL)`),
   ],
 );

@@ -15,6 +15,8 @@ export const PERMISSIONS = {
   // The custom menu and QR codes with parameters: what followers see and scan, set by those who post.
   'menu:write': ['owner', 'admin'],
   'qrcodes:manage': ['owner', 'admin'],
+  // Template messages: the account's industries and templates, and sending with them (service notices to followers).
+  'templates:manage': ['owner', 'admin'],
 } as const satisfies Record<string, readonly MemberRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

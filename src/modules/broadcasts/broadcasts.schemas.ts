@@ -68,7 +68,7 @@ export const BroadcastSchema = Type.Object({
   failReason: Type.Union([Type.String(), Type.Null()]),
   counts: Type.Object({
     total: Type.Integer({ description: 'followers in the target, plus unknown openids' }),
-    filtered: Type.Integer({ description: 'left out because unsubscribed or blacklisted' }),
+    filtered: Type.Integer({ description: 'left out because unsubscribed, blacklisted, or already sent their monthly limit of mass messages (service accounts: 4)' }),
     sent: Type.Integer(),
     errors: Type.Integer({ description: 'openids that are not followers, or undeliverable batches' }),
   }),

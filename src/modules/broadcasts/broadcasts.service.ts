@@ -218,7 +218,9 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
 
     /**
      * Sends to up to 100 followers a day without using quota; delivered at once, marked as a preview in the inbox.
-     * Unknown openids are counted as errors, unsubscribed or blacklisted ones as filtered.
+     * Unknown openids are counted as errors, unsubscribed or blacklisted ones as filtered. A preview neither counts
+     * toward nor is held back by the per-follower monthly limit of mass messages: WeChat's preview API is separate
+     * from mass sends, and whether it counts is unconfirmed (§10.6).
      */
     async preview(accountId: number, userId: number | null, input: { openids: string[]; message: BroadcastMessage }) {
       const articles = prepareArticles(input.message);
@@ -299,8 +301,8 @@ export function createBroadcastsService(deps: { db: Database; clock: Clock; quot
     /**
      * What a follower received from an account, newest first: broadcasts as summaries (an article's HTML body is on
      * inboxMessage; deleted broadcasts and articles are left out), the passive replies of its developer server to
-     * the follower's messages and events (webhooks) and its customer-service messages (kept with the replies), merged
-     * by time. A page looks at no more than INBOX_SCAN_LIMIT of
+     * the follower's messages and events (webhooks), its customer-service and its template messages (both kept with
+     * the replies), merged by time. A page looks at no more than INBOX_SCAN_LIMIT of
      * the account's broadcasts, so it may hold fewer than `limit` items, even none, and still have a nextCursor.
      */
     async inbox(wechatUserId: number, query: { appid: string; cursor?: string; limit: number }) {

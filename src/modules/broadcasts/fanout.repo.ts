@@ -117,11 +117,54 @@ export type BatchCounts = {
   sent: number;
 };
 
+/** The per-follower monthly limit on mass messages as one batch applies it: the limit and the month it counts in. */
+export type FollowerMassCap = {
+  limit: number;
+  monthStart: Date;
+};
+
+/**
+ * The limit on mass messages per follower and calendar month for the account's type (quota_policies), or null
+ * when its type has none.
+ */
+export async function findFollowerMassLimit(db: Executor, accountId: number): Promise<number | null> {
+  const result = await db.execute<{ limit: number | null }>(sql`
+    SELECT p.per_follower_monthly_mass_limit AS "limit" FROM accounts a JOIN quota_policies p ON p.account_type = a.type
+    WHERE a.id = ${accountId}`);
+  return result.rows[0]?.limit ?? null;
+}
+
+/**
+ * Deletes up to `limit` per-follower counters of months that started before `before`: no batch reads them again.
+ * The accounts holding counters are found by a loose index scan (one descent of the primary key per account), and
+ * each account's old months are a range of its key, so the sweep never reads the current month's rows.
+ */
+export async function deletePastMassCounters(db: Executor, before: Date, limit: number): Promise<number> {
+  const result = await db.execute(sql`
+    WITH RECURSIVE holders(account_id) AS (
+      (SELECT account_id FROM follower_mass_counters ORDER BY account_id LIMIT 1)
+      UNION ALL
+      SELECT (SELECT c.account_id FROM follower_mass_counters c WHERE c.account_id > h.account_id ORDER BY c.account_id LIMIT 1)
+      FROM holders h WHERE h.account_id IS NOT NULL
+    ), doomed AS (
+      SELECT old.ctid FROM holders h
+      CROSS JOIN LATERAL (
+        SELECT ctid FROM follower_mass_counters WHERE account_id = h.account_id AND month_start < ${before.toISOString()} LIMIT ${limit}
+      ) old
+      WHERE h.account_id IS NOT NULL
+      LIMIT ${limit}
+    )
+    DELETE FROM follower_mass_counters WHERE ctid = ANY(ARRAY(SELECT ctid FROM doomed))`);
+  return result.rowCount ?? 0;
+}
+
 /**
  * Delivers one range, set-based: eligible followers (subscribed, not blacklisted, now) get a delivery row; the
- * primary key with ON CONFLICT DO NOTHING makes a second run of the same range deliver nothing.
+ * primary key with ON CONFLICT DO NOTHING makes a second run of the same range deliver nothing. With a cap, only
+ * the followers who get a unit of it are delivered to, and the others count as filtered.
  */
-export async function deliverRange(db: Executor, broadcast: FanoutTarget, range: FollowerRange, at: Date): Promise<BatchCounts> {
+export async function deliverRange(db: Executor, broadcast: FanoutTarget, range: FollowerRange, at: Date, cap?: FollowerMassCap): Promise<BatchCounts> {
+  if (cap) return deliverRangeCapped(db, broadcast, range, at, cap);
   const result = await db.execute<BatchCounts>(sql`
     WITH candidates AS (
       SELECT f.id, (f.subscribed AND NOT f.blacklisted) AS eligible ${audience(broadcast, range)}
@@ -132,6 +175,45 @@ export async function deliverRange(db: Executor, broadcast: FanoutTarget, range:
       RETURNING 1
     )
     SELECT count(*)::int AS candidates, (count(*) FILTER (WHERE NOT eligible))::int AS filtered,
+           (SELECT count(*) FROM delivered)::int AS sent
+    FROM candidates`);
+  return result.rows[0]!;
+}
+
+/**
+ * deliverRange under a per-follower monthly cap, still one statement. Each eligible follower not yet delivered to
+ * takes a unit of its month's counter (INSERT … ON CONFLICT DO UPDATE … WHERE received < limit); only those whose
+ * counter row comes back get a delivery. Racing broadcasts of the account queue on the counter rows, each re-checking
+ * the limit against the committed count, so none passes it; rows are taken in follower order, so two batches that
+ * share followers wait on each other and never deadlock. The counter is taken before the delivery is written, so it
+ * must skip followers this broadcast already reached, or a second run would charge them again: the NOT EXISTS does.
+ * It reads the statement's snapshot, which is exact because the caller holds the batch's row lock (lockBatch), so
+ * no other run of this range is in progress. The range bounds on the probe keep a hash anti-join from reading every
+ * delivery the broadcast made so far: each batch reads only its own slice of the key.
+ */
+async function deliverRangeCapped(db: Executor, broadcast: FanoutTarget, range: FollowerRange, at: Date, cap: FollowerMassCap): Promise<BatchCounts> {
+  const result = await db.execute<BatchCounts>(sql`
+    WITH candidates AS (
+      SELECT f.id, (f.subscribed AND NOT f.blacklisted) AS eligible ${audience(broadcast, range)}
+    ), due AS (
+      SELECT c.id FROM candidates c
+      WHERE c.eligible AND NOT EXISTS (
+        SELECT 1 FROM deliveries d
+        WHERE d.broadcast_id = ${broadcast.id} AND d.follower_id = c.id AND d.follower_id > ${range.lo} AND d.follower_id <= ${range.hi})
+    ), granted AS (
+      INSERT INTO follower_mass_counters AS m (account_id, month_start, follower_id, received)
+      SELECT ${broadcast.accountId}, ${cap.monthStart.toISOString()}, id, 1 FROM due WHERE ${cap.limit}::int > 0 ORDER BY id
+      ON CONFLICT (account_id, month_start, follower_id) DO UPDATE SET received = m.received + 1
+      WHERE m.received < ${cap.limit}::int
+      RETURNING m.follower_id
+    ), delivered AS (
+      INSERT INTO deliveries (follower_id, broadcast_id, delivered_at)
+      SELECT follower_id, ${broadcast.id}, ${at.toISOString()} FROM granted
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )
+    SELECT count(*)::int AS candidates,
+           ((count(*) FILTER (WHERE NOT eligible)) + (SELECT count(*) FROM due) - (SELECT count(*) FROM granted))::int AS filtered,
            (SELECT count(*) FROM delivered)::int AS sent
     FROM candidates`);
   return result.rows[0]!;

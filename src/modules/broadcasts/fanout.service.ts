@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { Database, Transaction } from '../../db/client.js';
 import { findBroadcastSpeed } from '../accounts/accounts.repo.js';
+import { quotaWindow } from '../accounts/quota-window.js';
 import type { QuotaService } from '../accounts/quota.service.js';
 import { tagExists } from '../followers/tags.repo.js';
 import { insertOutboxEvent } from '../outbox/outbox.repo.js';
@@ -11,7 +12,9 @@ import {
   completeBatch,
   countEligibleInRange,
   countUnknownOpenids,
+  deletePastMassCounters,
   deliverRange,
+  findFollowerMassLimit,
   finishBroadcast,
   insertBatches,
   listPendingBatches,
@@ -46,6 +49,8 @@ export function createFanout(deps: {
   quota: QuotaService;
   jobs: BroadcastJobs;
   batchSize: number;
+  /** QUOTA_TIMEZONE: the calendar month of the per-follower limit on mass messages is counted in it. */
+  timeZone: string;
   /** Failed attempts after which a batch counts its followers as errors, or a broadcast that cannot be planned fails. */
   maxAttempts: number;
   /** The first retry's delay; each further retry doubles it. */
@@ -193,15 +198,22 @@ export function createFanout(deps: {
       if (sending) await enqueueBatches(ref, await listPendingBatches(db, ref.accountId, ref.broadcastId));
     },
 
-    /** Delivers one batch in one transaction with its bookkeeping; a batch already done is skipped. */
+    /**
+     * Delivers one batch in one transaction with its bookkeeping; a batch already done is skipped. Where the account's
+     * type limits the mass messages a follower receives per calendar month (service accounts: 4), followers at the
+     * limit in the month of delivery are filtered out; WeChat counts them in TotalCount but not FilterCount (§10.6).
+     */
     async deliverBatch(ref: BroadcastRef, seq: number): Promise<'delivered' | 'skipped'> {
       return db.transaction(async (tx) => {
         const batch = await lockBatch(tx, ref.accountId, ref.broadcastId, seq);
         if (!batch || batch.done) return 'skipped';
         const broadcast = await findBroadcast(tx, ref.accountId, ref.broadcastId);
         if (!broadcast || broadcast.status !== 'SENDING') return 'skipped';
-        const counts = await deliverRange(tx, broadcast, batch, deps.clock.now());
-        const progress = await completeBatch(tx, ref.accountId, ref.broadcastId, seq, { ...counts, errors: 0 }, deps.clock.now());
+        const at = deps.clock.now();
+        const limit = await findFollowerMassLimit(tx, ref.accountId);
+        const cap = limit === null ? undefined : { limit, monthStart: quotaWindow(at, 'month', deps.timeZone).start };
+        const counts = await deliverRange(tx, broadcast, batch, at, cap);
+        const progress = await completeBatch(tx, ref.accountId, ref.broadcastId, seq, { ...counts, errors: 0 }, at);
         if (progress.batchesDone >= progress.batchesTotal) await finish(tx, ref, 'NO_ELIGIBLE_RECIPIENTS');
         return 'delivered';
       });
@@ -238,6 +250,17 @@ export function createFanout(deps: {
         if (page.length < SWEEP_PAGE) return { resumed, failed };
         afterId = page[page.length - 1]!.id;
       }
+    },
+
+    /**
+     * Deletes the per-follower mass-message counters of months before the previous one, a bounded number per call
+     * (the maintenance sweep calls it each interval). The previous month is kept so that a worker whose clock lags
+     * midnight of the 1st still finds its month's counts.
+     */
+    async sweepPastMassCounters(limit = 10_000): Promise<number> {
+      const thisMonth = quotaWindow(deps.clock.now(), 'month', deps.timeZone).start;
+      const previousMonth = quotaWindow(new Date(thisMonth.getTime() - 1), 'month', deps.timeZone).start;
+      return deletePastMassCounters(db, previousMonth, limit);
     },
   };
 }

@@ -59,7 +59,23 @@ export const InboxCustom = Type.Object(
   { additionalProperties: false },
 );
 
-/** An inbox entry: a broadcast (news articles as summaries, without their HTML body), a passive reply or a customer-service message. */
-export const InboxItem = Type.Union([inboxItemOf(Type.Object(articleSummaryFields)), InboxReply, InboxCustom]);
+/** A template message of the account (/cgi-bin/message/template/send, or its admin API equivalent), as delivered. */
+export const InboxTemplate = Type.Object(
+  {
+    kind: Type.Literal('template'),
+    msgId: MsgId,
+    deliveredAt: Timestamp,
+    templateId: Type.String(),
+    title: Type.String(),
+    content: Type.String({ description: "the template's content with the values filled in" }),
+    url: Type.Union([Type.String(), Type.Null()], { description: 'where tapping the message leads; null for none' }),
+    miniprogram: Type.Union([Type.Object({ appid: Type.String(), pagepath: Type.String() }), Type.Null()], { description: 'a mini program page, which WeChat opens rather than url' }),
+    data: Type.Record(Type.String(), Type.Object({ value: Type.String(), color: Type.Optional(Type.String()) }), { description: 'the values as sent, by placeholder key' }),
+  },
+  { additionalProperties: false },
+);
+
+/** An inbox entry: a broadcast (news articles as summaries, without their HTML body), a passive reply, a customer-service or a template message. */
+export const InboxItem = Type.Union([inboxItemOf(Type.Object(articleSummaryFields)), InboxReply, InboxCustom, InboxTemplate]);
 /** One received message in full: news articles with their (sanitised) HTML body. */
 export const InboxMessage = inboxItemOf(Type.Object({ ...articleSummaryFields, content: Type.String({ description: 'sanitised HTML' }) }));

@@ -35,9 +35,10 @@ export function toInboxItem<Article>(broadcast: InboxBroadcastRow, deliveredAt: 
   };
 }
 
-/** A passive reply of the account's developer server, or a customer-service message, as the follower sees it in the inbox. */
+/** A passive reply of the account's developer server, a customer-service or a template message, as the follower sees it in the inbox. */
 export function toInboxReply(reply: ReplyRow) {
   if (reply.kind === 'custom') return { kind: 'custom' as const, deliveredAt: reply.createdAt, message: reply.message };
+  if (reply.kind === 'template') return { kind: 'template' as const, deliveredAt: reply.createdAt, ...reply.message };
   return { kind: 'reply' as const, inReplyToMsgId: reply.inReplyToMsgId, deliveredAt: reply.createdAt, message: reply.message };
 }
 

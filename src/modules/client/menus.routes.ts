@@ -2,13 +2,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.js';
 import { Id, problems } from '../../http/schemas.js';
+import { CLIENT_PLATFORMS, DEFAULT_CLIENT_PLATFORM } from '../menus/conditional-menu.js';
 import { MENU_LIMITS } from '../menus/menu.validation.js';
 import { MENU_EVENTS } from '../webhooks/push-render.js';
 import { Appid } from './client.schemas.js';
 
+const Platform = Type.Enum(Object.keys(CLIENT_PLATFORMS) as Array<keyof typeof CLIENT_PLATFORMS>, {
+  description: `The phone the user is on, for conditional menus with a client_platform_type rule; ${DEFAULT_CLIENT_PLATFORM} when not given`,
+});
+
 const MenuTapBody = Type.Object(
   {
     appid: Appid,
+    platform: Type.Optional(Platform),
     key: Type.Optional(Type.String({ minLength: 1, maxLength: MENU_LIMITS.keyBytes, description: 'the key of a click, scancode_*, pic_* or location_select button' })),
     url: Type.Optional(Type.String({ minLength: 1, maxLength: MENU_LIMITS.urlBytes, description: 'the URL of a view button' })),
     scan: Type.Optional(
@@ -45,18 +51,19 @@ export const menuClientRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     schema: {
       tags,
       security,
-      summary: "An account's custom menu, as its chat shows it (no menu: no buttons)",
+      summary: "An account's custom menu as its chat shows this user: the newest conditional menu that matches them, else the default menu (no menu: no buttons)",
       params: Type.Object({ appid: Appid }, { additionalProperties: false }),
+      querystring: Type.Object({ platform: Type.Optional(Platform) }, { additionalProperties: false }),
       response: {
         200: Type.Object({
           appid: Type.String(),
-          menuId: Type.Union([Id, Type.Null()]),
+          menuId: Type.Union([Id, Type.Null()], { description: "the default menu's menuid, or the conditional menu's that matched" }),
           buttons: Type.Array(Type.Object({ name: Type.String() }, { additionalProperties: true }), { description: 'as menu/create took them' }),
         }),
         ...problems(400, 401, 404),
       },
     },
-    handler: async (request) => menus.forFollower(request.params.appid),
+    handler: async (request) => menus.forFollower(request.params.appid, request.wechatUserId, request.query.platform),
   });
 
   app.post('/client/v1/menu-clicks', {
@@ -64,9 +71,9 @@ export const menuClientRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async
     schema: {
       tags,
       security,
-      summary: "Tap a button of an account's current menu (as a follower): its event is pushed to the account's server",
+      summary: "Tap a button of the menu an account shows you (as a follower): its event is pushed to the account's server",
       description:
-        'Name a view button by `url`, any other event button by `key`; scancode_* buttons need `scan`, pic_* `pics`, location_select `location`. A button that is not in the current menu is 404.',
+        'Name a view button by `url`, any other event button by `key`; scancode_* buttons need `scan`, pic_* `pics`, location_select `location`. The button must be in the menu GET /client/v1/accounts/{appid}/menu shows you on the same `platform` (a conditional menu, or the default one); any other is 404. The push and the answer carry that menu\'s menuId.',
       body: MenuTapBody,
       response: {
         201: Type.Object({ event: Type.Enum([...MENU_EVENTS]), eventKey: Type.String(), menuId: Id }),

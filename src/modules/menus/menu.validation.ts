@@ -69,7 +69,7 @@ export interface MenuViolation {
 
 /**
  * §10.1.6, English errmsg from the WxJava enums. Top-level and sub-button variants differ for type, name, key and
- * url; media_id and "empty act" have one code for both.
+ * url; media_id and "empty act" have one code for both. The 653xx codes are conditional menus' (conditional-menu.ts).
  */
 export const MENU_ERRMSG = {
   40016: 'invalid button size',
@@ -85,10 +85,23 @@ export const MENU_ERRMSG = {
   40027: 'invalid sub button url size',
   40054: 'invalid sub button url domain',
   40055: 'invalid button url domain',
+  40097: 'invalid args',
   40118: 'invalid sub button media_id size',
   45064: 'no permission to use weapp in menu',
+  45159: 'invalid tag id',
   46003: 'menu no exist',
+  65301: 'this menu is not conditionalmenu',
+  65302: 'no such user',
+  65303: 'there is no selfmenu, please create selfmenu first',
+  65304: 'match rule empty',
+  65305: 'menu count limit',
   65308: 'exist empty button act',
+  65310: 'region info: country is empty',
+  65311: 'region info: province is empty',
+  65312: 'invalid country info',
+  65313: 'invalid province info',
+  65314: 'invalid city info',
+  65316: 'domain count reach limit',
 } as const;
 
 type MenuErrcode = keyof typeof MENU_ERRMSG;

@@ -42,7 +42,7 @@ const CustomMessageBody = Type.Union(
   ],
   {
     description:
-      "WeChat's customer-service message (message/custom/send) in camelCase. Refusals carry WeChat's errcode and errmsg beside the problem's code: 400 VALIDATION_FAILED (44004, 45002, 40007, 45008, 45098, 40200, …), 404 FOLLOWER_NOT_FOUND (40003), 403 BLACKLISTED (43019), 409 NOT_FOLLOWING (45015: unfollowed) or REPLY_WINDOW_CLOSED (45015: no message, menu click, scan or follow in the last 48 hours).",
+      "WeChat's customer-service message (message/custom/send) in camelCase. Refusals carry WeChat's errcode and errmsg beside the problem's code: 400 VALIDATION_FAILED (44004, 45002, 40007, 45008, 45098, 40200, …), 404 FOLLOWER_NOT_FOUND (40003), 403 BLACKLISTED (43019), 409 NOT_FOLLOWING (45015: unfollowed), REPLY_WINDOW_CLOSED (45015: no message, menu click, scan or follow in the last 48 hours) or CUSTOM_MESSAGE_QUOTA_EXCEEDED (45047: the 20 messages each of those actions allows are used up).",
   },
 );
 
@@ -75,7 +75,7 @@ export const customMessagesRoutes: FastifyPluginAsyncTypebox<{ custom: CustomMes
     schema: {
       tags: ['followers'],
       security: adminSecurity,
-      summary: "Send a customer-service message to a follower (within 48 hours of their last message, menu click, scan or follow); it shows in the follower's inbox",
+      summary: "Send a customer-service message to a follower (up to 20 within 48 hours of each message, menu click, scan or follow of theirs); it shows in the follower's inbox",
       params: FollowerParams,
       body: CustomMessageBody,
       response: { 201: SentSchema, ...problems(400, 401, 403, 404, 409) },

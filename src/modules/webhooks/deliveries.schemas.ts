@@ -31,7 +31,7 @@ export const AttemptSchema = Type.Object({
 
 export const DeliverySchema = Type.Object({
   id: Type.Integer(),
-  kind: Type.String({ description: "'message', 'subscribe', 'unsubscribe', 'SCAN', 'MASSSENDJOBFINISH', or a menu event (CLICK, VIEW, scancode_push, pic_sysphoto, location_select, …)" }),
+  kind: Type.String({ description: "'message', 'subscribe', 'unsubscribe', 'SCAN', 'MASSSENDJOBFINISH', 'TEMPLATESENDJOBFINISH', or a menu event (CLICK, VIEW, scancode_push, pic_sysphoto, location_select, …)" }),
   openid: Nullable(Type.String()),
   msgId: Nullable(Type.String({ description: 'MsgId (64-bit, as a string); null for follow events' })),
   createTime: Type.Integer({ description: 'CreateTime of the push (Unix seconds); a retry or replay sends the same' }),

@@ -49,6 +49,12 @@ export type PushContent =
       filterCount: number;
       sentCount: number;
       errorCount: number;
+    }
+  | {
+      kind: 'TEMPLATESENDJOBFINISH';
+      msgId: string;
+      /** 'success' | 'failed:user block' | 'failed: system failed' (§10.3.3). */
+      status: string;
     };
 
 export interface PushHeader {
@@ -248,6 +254,14 @@ function contentFields(content: PushContent): Array<[string, XmlValue]> {
             ['CheckState', 1],
           ],
         ],
+      ];
+    case 'TEMPLATESENDJOBFINISH':
+      return [
+        ['MsgType', 'event'],
+        ['Event', 'TEMPLATESENDJOBFINISH'],
+        // Capital ID, as in MASSSENDJOBFINISH (§10.3.3).
+        ['MsgID', id64('MsgID', content.msgId)],
+        ['Status', content.status],
       ];
     default:
       throw new Error(`push kind ${JSON.stringify((content as { kind: unknown }).kind)} cannot be rendered`);

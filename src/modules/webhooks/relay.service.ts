@@ -48,6 +48,9 @@ export function toPushContent(push: Pick<ClaimedPush, 'kind' | 'msgId' | 'conten
         errorCount: counts.errors,
       };
     }
+    case 'TEMPLATESENDJOBFINISH':
+      // A template message's delivery (template_messages, migration 0020).
+      return { kind: 'TEMPLATESENDJOBFINISH', msgId: push.msgId!, status: String(content.status) };
     case 'CLICK':
     case 'VIEW':
     case 'scancode_push':
@@ -118,7 +121,8 @@ export function createWebhookRelay(deps: {
       const result = await deps.http.post(target.url, request.body, { query: request.query });
       if (result.ok && result.status === 200) {
         record = { attemptedAt, statusCode: 200, latencyMs: result.latencyMs, error: null, responseFirstBytes: result.body.slice(0, 512) || null, succeeded: true };
-        if (push.openid !== null) {
+        // A job-finish notice is no conversation with the follower: nothing the server answers reaches them.
+        if (push.openid !== null && push.kind !== 'TEMPLATESENDJOBFINISH') {
           const read = readPassiveReply({
             body: result.body,
             mode: target.mode,

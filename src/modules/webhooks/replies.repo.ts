@@ -1,12 +1,17 @@
 import { sql } from 'drizzle-orm';
 import { parseTimestamp, type Executor } from '../../db/client.js';
 import type { CustomMessage } from '../messages/custom.service.js';
+import type { TemplateInboxMessage } from '../templates/templates.service.js';
 import type { ReplyMessage } from './passive-reply.js';
 
-/** A passive reply, or a customer-service message (kind 'custom', written by the messages module). */
+/**
+ * A passive reply, a customer-service message (kind 'custom', written by the messages module) or a delivered template
+ * message (kind 'template', written by the templates module).
+ */
 export type ReplyRow = { id: number; inReplyToMsgId: string | null; createdAt: Date } & (
   | { kind: 'reply'; message: ReplyMessage }
   | { kind: 'custom'; message: CustomMessage }
+  | { kind: 'template'; message: TemplateInboxMessage }
 );
 
 /**

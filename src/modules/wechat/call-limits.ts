@@ -16,6 +16,9 @@ export const DEFAULT_CALL_LIMITS: Record<string, number> = {
   '/cgi-bin/menu/create': 1_000,
   '/cgi-bin/menu/get': 10_000,
   '/cgi-bin/menu/delete': 1_000,
+  '/cgi-bin/menu/addconditional': 2_000,
+  '/cgi-bin/menu/delconditional': 2_000,
+  '/cgi-bin/menu/trymatch': 20_000,
   '/cgi-bin/tags/create': 1_000,
   '/cgi-bin/tags/get': 1_000,
   '/cgi-bin/tags/update': 1_000,
@@ -26,6 +29,8 @@ export const DEFAULT_CALL_LIMITS: Record<string, number> = {
   '/cgi-bin/media/uploadimg': 100_000,
   '/cgi-bin/media/get': 200_000,
   '/cgi-bin/message/custom/send': 500_000,
+  // Template messages (§10.3): 100,000 sends a day; WeChat documents no limit for the template management interfaces.
+  '/cgi-bin/message/template/send': 100_000,
   '/cgi-bin/message/mass/sendall': 100,
   '/cgi-bin/message/mass/send': 100,
   '/cgi-bin/media/uploadnews': 10,

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { objectOf, type JsonObject } from '../../http/json-fields.js';
-import { CUSTOM_MESSAGE_TYPES, type CustomMessage } from '../messages/custom.service.js';
+import { CUSTOM_MESSAGE_TYPES, type CustomMessage, type TypingCommand } from '../messages/custom.service.js';
 import { wechatError } from './errcodes.js';
 import { requireBody } from './users.wechat.js';
 import { OK } from './wechat.plugin.js';
@@ -14,6 +14,7 @@ type Body = JsonObject;
 /** A string field; numbers are taken as their digits (ids), anything else as empty, which the checks refuse. */
 const textOf = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : '');
 const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const TYPING_COMMANDS = ['Typing', 'CancelTyping'] as const satisfies readonly TypingCommand[];
 
 /**
  * WeChat's body (§10.2: `{touser, msgtype, <msgtype>: {...}}`, snake_case) as the service's message. Only the shape
@@ -56,7 +57,7 @@ export const customRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   app.post('/message/custom/send', {
     schema: {
       tags,
-      summary: 'Send a customer-service message (text, image, news, msgmenu) within 48 hours of the follower\'s last interaction',
+      summary: "Send a customer-service message (text, image, news, msgmenu): up to 20 within 48 hours of each of the follower's messages, menu clicks, scans and follows",
       querystring: query,
     },
     handler: async (request: FastifyRequest) => {
@@ -65,6 +66,21 @@ export const customRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
       if (typeof body.touser !== 'string' || body.touser === '') throw wechatError(40003);
       // A refusal carries WeChat's errcode and errmsg (§10.2.3), which the scope's error handler answers as they are.
       await custom.send({ id: request.wechatAccount.id, type: request.wechatAccount.type }, body.touser, message);
+      return OK;
+    },
+  });
+
+  app.post('/message/custom/typing', {
+    schema: {
+      tags,
+      summary: 'Show the follower "typing…" for 15 seconds (command Typing), or stop showing it (CancelTyping)',
+      querystring: query,
+    },
+    handler: async (request: FastifyRequest) => {
+      const body = requireBody(request.body);
+      if (!(TYPING_COMMANDS as readonly unknown[]).includes(body.command)) throw wechatError(45072);
+      if (typeof body.touser !== 'string' || body.touser === '') throw wechatError(40003);
+      await custom.typing(request.wechatAccount.id, body.touser, body.command as TypingCommand);
       return OK;
     },
   });

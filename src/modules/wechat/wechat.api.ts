@@ -6,6 +6,7 @@ import { massRoutes } from './mass.routes.js';
 import { mediaRoutes } from './media.routes.js';
 import { menuRoutes } from './menu.routes.js';
 import { qrcodeRoutes } from './qrcode.routes.js';
+import { templateRoutes } from './template.routes.js';
 import { tokenRoutes } from './token.routes.js';
 import { userRoutes } from './users.routes.js';
 import { speakWechat } from './wechat.plugin.js';
@@ -28,6 +29,7 @@ export async function registerWechatApi(app: FastifyInstance, deps: Deps): Promi
       await cgi.register(qrcodeRoutes, { deps });
       await cgi.register(menuRoutes, { deps });
       await cgi.register(customRoutes, { deps });
+      await cgi.register(templateRoutes, { deps });
     },
     { prefix: '/cgi-bin' },
   );

@@ -1,0 +1,28 @@
+import type { Locale } from '../i18n/locale';
+
+const intl = (locale: Locale) => (locale === 'zh' ? 'zh-CN' : 'en-GB');
+
+export function formatNumber(value: number, locale: Locale): string {
+  return new Intl.NumberFormat(intl(locale)).format(value);
+}
+
+export function formatPercent(share: number, locale: Locale, digits = 1): string {
+  return new Intl.NumberFormat(intl(locale), { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(share);
+}
+
+export function formatDateTime(value: string | number | Date | null | undefined, locale: Locale): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const date = typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+  if (Number.isNaN(date.getTime())) return '—';
+  return new Intl.DateTimeFormat(intl(locale), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** Lines of a text area as a list of openids: trimmed, blank lines dropped, duplicates once. */
+export function parseOpenids(text: string): string[] {
+  return [...new Set(text.split(/[\s,;]+/).map((line) => line.trim()).filter(Boolean))];
+}
+
+/** A client-chosen id for one send, so that retrying after a lost answer returns the same broadcast (clientMsgId). */
+export function newClientMsgId(): string {
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
