@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumers } from '../../src/queues/consumers.js';
-import { buildWeb } from '../../web/build.js';
+import { buildWeb, DIST_DIR } from '../../web/build.js';
 import { registerAdmin, uniqueEmail } from '../helpers/admin.js';
 import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
@@ -104,6 +104,14 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the web console in headless Chrom
   afterAll(async () => {
     await browser?.close();
     await consumers?.close();
+  });
+
+  it('serves the production build of React, also when the build ran under the test runner (NODE_ENV=test)', async () => {
+    const assets = path.join(DIST_DIR, 'assets');
+    const scripts = (await readdir(assets)).filter((name) => name.endsWith('.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    // React's development JSX runtime (jsxDEV) is in no script: a match would print the whole minified file.
+    for (const name of scripts) expect((await readFile(path.join(assets, name), 'utf8')).includes('jsxDEV'), name).toBe(false);
   });
 
   it('registers, shows a refusal in Chinese, creates an account and chooses its type behind a final confirmation', async () => {

@@ -144,7 +144,7 @@ export interface PrivateRedis {
   url(password?: string): string;
   /** Kills the server, as a crash would. */
   stop(): Promise<void>;
-  /** Starts it again, empty, on the same port. */
+  /** Starts it again, empty, on the same port; nothing if it is running. */
   start(): Promise<void>;
 }
 
@@ -159,6 +159,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     port,
     url: (password) => `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}`,
     async start() {
+      // Already up: a second server could not bind the port, and replacing `running` with it would lose the first,
+      // which then outlives the test (stop() would kill only the one that failed).
+      if (running && running.child.exitCode === null && running.child.signalCode === null) return;
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'];
       const server = track(spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
       running = server;
