@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.js';
 import { seedBroadcastHistory } from '../src/db/seed/broadcasts.seed.js';
@@ -22,6 +23,9 @@ import { createBenchEnvironment, log, median, numberArg, printResult, wholeNumbe
  * --fairness-followers N (10,000; 0 skips): after the pairs, one more large fan-out; once its first batch is done,
  *   a broadcast to N followers of another account is sent, and its seconds to SEND_SUCCESS are reported
  *   (fairness.seconds): what one account's large send costs everybody else.
+ * --account-type service|subscription (subscription): a service account's fan-out also takes each follower's unit of
+ *   the per-follower monthly limit on mass messages (follower_mass_counters) in the batch statement; each run starts
+ *   with no counters, as on the first send of a month.
  * FANOUT_* environment variables are passed to the worker, so batch sizes and concurrency can be compared.
  *
  * writeCost: the baseline's statement once more under EXPLAIN (ANALYZE, BUFFERS, WAL): WAL megabytes, full-page
@@ -32,6 +36,8 @@ const followers = numberArg('followers', 100_000);
 const historyDays = wholeNumberArg('history-days', 0);
 const runs = numberArg('runs', 3);
 const fairnessFollowers = wholeNumberArg('fairness-followers', 10_000);
+const accountType = parseArgs({ options: { 'account-type': { type: 'string', default: 'subscription' } }, strict: false }).values['account-type'];
+if (accountType !== 'subscription' && accountType !== 'service') throw new Error(`--account-type must be subscription or service, not ${String(accountType)}`);
 
 const env = await createBenchEnvironment('fanout');
 const db = env.deps.database.db;
@@ -78,7 +84,10 @@ async function checkpoint() {
 /** Puts the table back to the state the runs share: this run's rows deleted, and vacuumed so their space is reusable. */
 async function removeDeliveries(broadcastIds: number[]) {
   await db.execute(sql`DELETE FROM deliveries WHERE broadcast_id = ANY(${sql.param(broadcastIds)}::bigint[])`);
+  // A service account's runs each start as a month's first send: no follower has used a unit yet.
+  await db.execute(sql`DELETE FROM follower_mass_counters`);
   await db.execute(sql`VACUUM deliveries`);
+  await db.execute(sql`VACUUM follower_mass_counters`);
   await checkpoint();
 }
 
@@ -134,6 +143,7 @@ try {
   // Several sends a day from one account: this throw-away database lifts the quota.
   await db.execute(sql`UPDATE quota_policies SET max_units = 1000000`);
   const big = await seedFollowers(followers);
+  if (accountType === 'service') await db.execute(sql`UPDATE accounts SET type = 'service', type_locked = true WHERE id = ${big.accountId}`);
   const other = fairnessFollowers > 0 ? await seedFollowers(fairnessFollowers) : undefined;
 
   let historyRows = 0;
@@ -239,6 +249,7 @@ try {
       ratio: value / baseline,
       unit: 's',
       followers: big.followers,
+      accountType,
       historyDays,
       historyRows,
       historySeconds: round2(historySeconds),
