@@ -8,7 +8,7 @@ import { ProblemSchema } from './http/schemas.js';
 import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { clientAuthPlugin } from './plugins/client-auth.js';
 import { clientRateLimitPlugin } from './plugins/client-rate-limit.js';
-import { problemPlugin } from './plugins/problem.js';
+import { problemPlugin, sendProblem } from './plugins/problem.js';
 import { webConsolePlugin } from './plugins/web-console.js';
 import { installValidation } from './plugins/validation.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
@@ -48,6 +48,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // would otherwise hold its connection forever.
     requestTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true },
+    // The router's own refusals (a path parameter that is not valid percent-encoded UTF-8, or longer than 100
+    // characters) are answered as every other bad request is, not in Fastify's own JSON.
+    frameworkErrors: (error, request, reply) => {
+      const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is longer than 100 characters' : 'The path is not valid percent-encoded UTF-8';
+      sendProblem(reply, request, new AppError('VALIDATION_FAILED', detail));
+    },
   });
 
   installValidation(app);

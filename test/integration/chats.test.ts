@@ -167,6 +167,10 @@ describe('GET /client/v1/chats', () => {
     const second = await chats(me, `?limit=1&cursor=${first.nextCursor}`);
     expect(second).toEqual({ items: [expect.objectContaining({ kind: 'subscriptions' })], nextCursor: null });
     expectProblem(await ctx.app.inject({ method: 'GET', url: '/client/v1/chats?cursor=bm9wZQ', headers: me.headers }), 400, 'VALIDATION_FAILED');
+    // The cursor's shape with a time past the last valid Date: refused, not read as NaN (an empty page).
+    const beyondDates = Buffer.from('c1:9999999999999999:subscriptions').toString('base64url');
+    expectProblem(await ctx.app.inject({ method: 'GET', url: `/client/v1/chats?cursor=${beyondDates}`, headers: me.headers }), 400, 'VALIDATION_FAILED');
+    expectProblem(await ctx.app.inject({ method: 'GET', url: `/client/v1/chats/subscriptions?cursor=${beyondDates}`, headers: me.headers }), 400, 'VALIDATION_FAILED');
   });
 
   it("keeps users apart: another follower sees only what reached them", async () => {

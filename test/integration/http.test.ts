@@ -34,6 +34,14 @@ describe('bad requests', () => {
     expectProblem(await ctx.app.inject({ method: 'GET', url: '/v1/nothing-here' }), 404, 'NOT_FOUND');
   });
 
+  it('a path parameter that is not percent-encoded UTF-8, or longer than 100 characters, is a 400 problem', async () => {
+    for (const url of ['/v1/accounts/%E0%A4%A', '/client/v1/chats/%E0%A4%A', `/client/v1/chats/${'a'.repeat(1000)}`, `/v1/accounts/1/templates/${'t'.repeat(200)}`]) {
+      const response = await ctx.app.inject({ method: url.includes('templates') ? 'DELETE' : 'GET', url });
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.json().instance, url).toBe(url);
+    }
+  });
+
   it('a body over the limit is 413 PAYLOAD_TOO_LARGE', async () => {
     const response = await ctx.app.inject({
       method: 'POST',

@@ -203,6 +203,9 @@ describe('menu/addconditional validation (§10.1.6)', () => {
     ['a language that is no code', { button, matchrule: { language: 'Chinese' } }, 40097],
     ['a tag_id that is no number', { button, matchrule: { tag_id: 'vip' } }, 45159],
     ['a tag_id of no tag of the account', { button, matchrule: { tag_id: '100' } }, 45159],
+    // tags.id is int4: a larger id must be refused before it reaches the query (it was -1 system error).
+    ['a tag_id past int4 (2^31)', { button, matchrule: { tag_id: 2 ** 31 } }, 45159],
+    ['a tag_id of 15 digits', { button, matchrule: { tag_id: '999999999999999' } }, 45159],
     ['buttons are checked as menu/create: four of them', { button: [button[0], button[0], button[0], button[0]], matchrule: { sex: '1' } }, 40016],
     ['buttons are checked as menu/create: a sub url that is not http(s)', { button: [{ name: 'p', sub_button: [{ type: 'view', name: 'v', url: 'ftp://x' }] }], matchrule: { sex: '1' } }, 40054],
     ['no button, but a matchrule', { matchrule: { sex: '1' } }, 40016],
@@ -431,6 +434,8 @@ describe('admin API: /v1/accounts/:id/menu/conditional', () => {
       ['/matchrule/province', 65311],
     ]);
     expectProblem(await conditional(owner, account, 'POST', { button: buttonsOf('A'), matchrule: { sex: '1', gender: '1' } }), 400, 'VALIDATION_FAILED');
+    const hugeTag = expectProblem(await conditional(owner, account, 'POST', { button: buttonsOf('A'), matchrule: { tag_id: '999999999999999' } }), 400, 'VALIDATION_FAILED');
+    expect(hugeTag.errors.map((e: { path: string; errcode: number }) => [e.path, e.errcode])).toEqual([['/matchrule/tag_id', 45159]]);
 
     const bare = await menuAccount({ withMenu: false });
     const missing = expectProblem(await conditional(bare.owner, bare.account, 'POST', { button: buttonsOf('A'), matchrule: { sex: '1' } }), 409, 'DEFAULT_MENU_MISSING');

@@ -276,6 +276,10 @@ describe('message/template/send', () => {
     await refused({ ...base, url: 42 }, 40066);
     await refused({ ...base, miniprogram: { pagepath: 'index' } }, 47003, /miniprogram\.appid invalid/);
     await refused({ ...base, miniprogram: 'wx1' }, 47003);
+    // A miniprogram field that is no text is refused, not sent as empty (pagepath: true went out as '').
+    await refused({ ...base, miniprogram: { appid: 'wx1', pagepath: true } }, 47003, /miniprogram\.pagepath invalid/);
+    await refused({ ...base, miniprogram: { appid: 'wx1', path: { page: 'index' } } }, 47003, /miniprogram\.pagepath invalid/);
+    await refused({ ...base, miniprogram: { appid: ['wx1'], pagepath: 'index' } }, 47003, /miniprogram\.appid invalid/);
     await refused({ ...base, template_id: 'x'.repeat(43) }, 40037, /^invalid template_id rid: /);
     await refused({ ...base, template_id: 'short' }, 40036, /^invalid template_id size rid: /);
     await refused({ ...base, template_id: undefined }, 40036);

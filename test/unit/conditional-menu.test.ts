@@ -41,6 +41,8 @@ describe('checkMatchRule (§10.1.5, §10.1.6)', () => {
     expect(errcodesOf({ country: '中国', province: '广东', city: ['广州'] })).toEqual([['/matchrule/city', 65314]]);
     expect(errcodesOf({ country: '   ' })).toEqual([['/matchrule/country', 65312]]);
     expect(errcodesOf({ tag_id: 'vip' })).toEqual([['/matchrule/tag_id', 45159]]);
+    expect(errcodesOf({ tag_id: 2 ** 31 })).toEqual([['/matchrule/tag_id', 45159]]);
+    expect(errcodesOf({ tag_id: '999999999999999' })).toEqual([['/matchrule/tag_id', 45159]]);
     expect(errcodesOf({ sex: '0' })).toEqual([['/matchrule/sex', 40097]]);
     expect(errcodesOf({ client_platform_type: '4' })).toEqual([['/matchrule/client_platform_type', 40097]]);
     expect(errcodesOf({ language: 'chinese' })).toEqual([['/matchrule/language', 40097]]);

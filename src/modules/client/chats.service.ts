@@ -78,8 +78,10 @@ function encodeChatCursor(entry: Entry): string {
 
 function decodeChatCursor(cursor: string): Entry {
   const match = /^c1:(\d{1,16}):([A-Za-z0-9_]{1,64})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new AppError('VALIDATION_FAILED', 'querystring/cursor is not a cursor this API issued');
-  return { at: new Date(Number(match[1])), key: match[2]! };
+  const at = match ? new Date(Number(match[1])) : undefined;
+  // Sixteen digits go past the last valid Date (8.64e15 ms): NaN would make the page order, and so the page, nonsense.
+  if (!match || !at || Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'querystring/cursor is not a cursor this API issued');
+  return { at, key: match[2]! };
 }
 
 const newestFirst = (a: Entry, b: Entry) => b.at.getTime() - a.at.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

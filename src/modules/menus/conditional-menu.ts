@@ -4,6 +4,7 @@
  */
 
 import { integerOf, objectOf } from '../../http/json-fields.js';
+import { INT4_MAX } from '../../http/schemas.js';
 import { MENU_ERRMSG, menuLeaves, type MenuButton, type MenuViolation } from './menu.validation.js';
 
 export const CONDITIONAL_MENU_LIMITS = {
@@ -70,8 +71,9 @@ export function checkMatchRule(value: unknown): MatchRuleCheck {
     const raw = given[field];
     switch (field) {
       case 'tag_id': {
+        // tags.id is an int4 column: a larger id is no tag of the account's (and must not reach the query).
         const tagId = numeric(field);
-        if (tagId === undefined) fail(45159, field, 'tag_id must be the id of a tag of the account');
+        if (tagId === undefined || Number(tagId) > INT4_MAX) fail(45159, field, 'tag_id must be the id of a tag of the account');
         else rule.tag_id = tagId;
         break;
       }

@@ -57,8 +57,15 @@ function sendInputOf(body: Record<string, unknown>): TemplateSendInput {
   if (body.miniprogram !== undefined && body.miniprogram !== null) {
     const miniprogram = objectOf(body.miniprogram);
     if (!miniprogram) throw invalidArgument('miniprogram must be {appid, pagepath}');
-    // WxJava can send `path` instead of `pagepath` (§10.3.1).
-    input.miniprogram = { appid: textOf(miniprogram.appid) ?? '', pagepath: textOf(miniprogram.pagepath ?? miniprogram.path) ?? '' };
+    // WxJava can send `path` instead of `pagepath` (§10.3.1). Absent is empty (the service refuses an empty appid);
+    // a value that is no text (true, [], {}) is refused here rather than sent as empty.
+    const fieldOf = (field: 'appid' | 'pagepath', value: unknown) => {
+      if (value === undefined || value === null) return '';
+      const text = textOf(value);
+      if (text === undefined) throw invalidArgument(`miniprogram.${field} invalid`);
+      return text;
+    };
+    input.miniprogram = { appid: fieldOf('appid', miniprogram.appid), pagepath: fieldOf('pagepath', miniprogram.pagepath ?? miniprogram.path) };
   }
   if (body.client_msg_id !== undefined && body.client_msg_id !== null) {
     const clientMsgId = textOf(body.client_msg_id);
