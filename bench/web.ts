@@ -63,7 +63,9 @@ try {
     const page = await context.newPage();
     const started = performance.now();
     await page.goto(`${api.url}/accounts/${seeded.accountId}/stats/growth?from=${from}&to=${to}&granularity=day`);
-    await page.waitForSelector('[data-testid=growth-chart][data-rendered=true]', { timeout: 60_000 });
+    // Checked on every animation frame: waitForSelector polls at 0, 20, 50, 100, 100 ms and then every 500 ms, so its
+    // answer would land on that grid, up to half a second after the chart was drawn.
+    await page.waitForFunction("document.querySelector('[data-testid=growth-chart][data-rendered=true]') !== null", undefined, { polling: 'raf', timeout: 60_000 });
     const elapsed = performance.now() - started;
     await context.close();
     // The first run warms the API's plans and the OS file cache; it is not counted.

@@ -12,12 +12,12 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { PageSpinner } from './components/Problem';
 import 'antd/dist/antd.css';
 import { I18nProvider, useI18n } from './i18n';
+import { AccountShell } from './pages/registry';
 import { warmUp } from './warmup';
 
 // Each page is its own chunk: the sign-in page loads none of the charts, the editor or the tables.
 const AuthPage = lazy(() => import('./pages/AuthPage'));
 const AccountsPage = lazy(() => import('./pages/AccountsPage'));
-const AccountShell = lazy(() => import('./pages/AccountShell'));
 const NotFound = lazy(() => import('./pages/NotFound'));
 
 const queryClient = new QueryClient({

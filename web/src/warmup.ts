@@ -3,7 +3,8 @@ import { accountsQuery, growthQuery, todayQuery } from './api/queries';
 import { sessionStore } from './api/session';
 import { isDay } from './lib/dateRange';
 import { pageOfPath } from './lib/permissions';
-import { PAGE_LOADERS, STATS_PAGES } from './pages/registry';
+import { EChart } from './components/LazyEChart';
+import { AccountShell, PAGES, STATS_PAGES } from './pages/registry';
 
 /**
  * On the first load of an account page, starts at once what that page will wait for: its code (the account shell,
@@ -19,12 +20,12 @@ export function warmUp(location: Location, queryClient: QueryClient): void {
   if (!match) return;
   const accountId = Number(match[1]);
   void queryClient.prefetchQuery(accountsQuery);
-  void import('./pages/AccountShell');
+  void AccountShell.preload();
   const page = pageOfPath(location.pathname);
   if (!page) return;
-  void PAGE_LOADERS[page]();
+  void PAGES[page].preload();
   if (!STATS_PAGES.has(page)) return;
-  void import('./components/EChart');
+  void EChart.preload();
   void queryClient.prefetchQuery(todayQuery(accountId));
   const search = new URLSearchParams(location.search);
   const range = { from: search.get('from') ?? '', to: search.get('to') ?? '' };

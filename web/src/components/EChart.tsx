@@ -27,7 +27,15 @@ export default function EChart({ option, height = 360, testId, onRendered }: { o
       element.setAttribute('data-rendered', 'true');
       rendered.current?.();
     });
-    const observer = new ResizeObserver(() => instance.resize());
+    // A resize redraws the whole chart, so only a real change of size calls it: the observer's first report is the
+    // size the chart was just created at, and used to draw the chart a second time before it was shown.
+    let size = [instance.getWidth(), instance.getHeight()].join('x');
+    const observer = new ResizeObserver(() => {
+      const next = [element.clientWidth, element.clientHeight].join('x');
+      if (next === size) return;
+      size = next;
+      instance.resize();
+    });
     observer.observe(element);
     return () => {
       observer.disconnect();

@@ -2,12 +2,24 @@ import type { Locale } from '../i18n/locale';
 
 const intl = (locale: Locale) => (locale === 'zh' ? 'zh-CN' : 'en-GB');
 
+// Creating an Intl formatter costs far more than using one (tens of ms for the first of a locale): one each, kept.
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: Locale, digits?: number): Intl.NumberFormat {
+  const key = `${locale}:${digits ?? ''}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(intl(locale), digits === undefined ? undefined : { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits });
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
 export function formatNumber(value: number, locale: Locale): string {
-  return new Intl.NumberFormat(intl(locale)).format(value);
+  return numberFormat(locale).format(value);
 }
 
 export function formatPercent(share: number, locale: Locale, digits = 1): string {
-  return new Intl.NumberFormat(intl(locale), { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(share);
+  return numberFormat(locale, digits).format(share);
 }
 
 export function formatDateTime(value: string | number | Date | null | undefined, locale: Locale): string {

@@ -9,7 +9,7 @@ import {
   UserOutlined,
 } from '@ant-design/icons';
 import { Button, Drawer, Grid, Layout, Menu, Select, type MenuProps } from 'antd';
-import { lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
+import { Suspense, useMemo, useState, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
 import { useAccounts } from '../api/queries';
 import { ErrorBoundary } from '../components/ErrorBoundary';
@@ -19,9 +19,7 @@ import { useI18n } from '../i18n';
 import { landingPath, mayOpen, pageOfPath, pagePath, pagesFor, type AccountPage, type PageKey } from '../lib/permissions';
 import { AccountContext } from './AccountContext';
 import NotFound from './NotFound';
-import { PAGE_LOADERS } from './registry';
-
-const PAGES = Object.fromEntries(Object.entries(PAGE_LOADERS).map(([key, load]) => [key, lazy(load)])) as Record<PageKey, React.LazyExoticComponent<() => React.JSX.Element>>;
+import { PAGES } from './registry';
 
 const GROUP_ICONS: Record<AccountPage['group'], ReactNode> = {
   home: <HomeOutlined />,

@@ -1,4 +1,5 @@
 import type { PageKey } from '../lib/permissions';
+import { preloadable, type Preloadable } from '../lib/preloadable';
 
 /**
  * The code of each account page, loaded when first needed (one chunk each). App.tsx starts the chunk of the page
@@ -16,5 +17,11 @@ export const PAGE_LOADERS: Record<PageKey, () => Promise<{ default: () => React.
   webhook: () => import('./WebhookPage'),
   members: () => import('./MembersPage'),
 };
+
+/** The pages as components: each renders at once when warmup.ts has already loaded its chunk. */
+export const PAGES = Object.fromEntries(Object.entries(PAGE_LOADERS).map(([key, load]) => [key, preloadable(load)])) as Record<PageKey, Preloadable<object>>;
+
+/** The frame of every account page (menu, account switcher), loaded with the first of them. */
+export const AccountShell = preloadable(() => import('./AccountShell'));
 
 export const STATS_PAGES: ReadonlySet<PageKey> = new Set(['growth', 'attributes', 'articles', 'activation']);

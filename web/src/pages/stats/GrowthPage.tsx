@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Table } from 'antd';
-import { useMemo, useState } from 'react';
+import { startTransition, useMemo, useState } from 'react';
 import { growthQuery } from '../../api/queries';
-import type { GrowthItem } from '../../api/types';
+import type { Granularity, GrowthItem } from '../../api/types';
 import { Loadable } from '../../components/Problem';
 import { CsvButton, RangeBar, useStatsRange } from '../../components/StatsControls';
 import { useI18n } from '../../i18n';
@@ -36,10 +36,6 @@ function Growth({ today }: { today: string }) {
     [t],
   );
   const option = useMemo(() => growthOption(items, labels), [items, labels]);
-  const sources = useMemo(
-    () => sourceOption(items, { newUser: labels.newUser, cancelUser: labels.cancelUser, scene: (scene) => t(`scene.${scene}` as 'scene.ADD_SCENE_OTHERS') }),
-    [items, labels, t],
-  );
 
   return (
     <>
@@ -54,36 +50,58 @@ function Growth({ today }: { today: string }) {
           ]}
         />
         <ChartCard title={t('page.growth')}>
-          <EChart option={option} testId="growth-chart" onRendered={() => setDrawn(true)} />
+          {/* A transition: the rest renders in slices that leave the page responsive as soon as the chart is up. */}
+          <EChart option={option} testId="growth-chart" onRendered={() => startTransition(() => setDrawn(true))} />
         </ChartCard>
-        {drawn ? (
-          <>
-            <ChartCard title={t('stats.bySource')}>
-              <EChart option={sources} height={Math.max(240, 60 + 36 * new Set(items.flatMap((item) => item.userSource.map((source) => source.scene))).size)} testId="source-chart" />
-            </ChartCard>
-            <ChartCard
-              title={t('stats.details')}
-              extra={<CsvButton path={path} query={query} fileName={csvFileName({ report: 'followers', appid: account.appid, ...query })} testId="growth-csv" />}
-            >
-              <Table<GrowthItem>
-                rowKey="refDate"
-                size="small"
-                dataSource={items}
-                pagination={{ pageSize: 31, hideOnSinglePage: true, showSizeChanger: false }}
-                scroll={{ x: 600 }}
-                data-testid="growth-table"
-                columns={[
-                  { title: t('common.date'), dataIndex: 'refDate' },
-                  { title: labels.newUser, dataIndex: 'newUser', align: 'right' },
-                  { title: labels.cancelUser, dataIndex: 'cancelUser', align: 'right' },
-                  { title: labels.netUser, dataIndex: 'netUser', align: 'right' },
-                  { title: labels.cumulateUser, dataIndex: 'cumulateUser', align: 'right' },
-                ]}
-              />
-            </ChartCard>
-          </>
-        ) : null}
+        {drawn ? <GrowthDetails items={items} labels={labels} path={path} query={query} /> : null}
       </Loadable>
+    </>
+  );
+}
+
+/** Below the headline chart: followers by source, and the table with its CSV. */
+function GrowthDetails({
+  items,
+  labels,
+  path,
+  query,
+}: {
+  items: GrowthItem[];
+  labels: { newUser: string; cancelUser: string; netUser: string; cumulateUser: string };
+  path: string;
+  query: { from: string; to: string; granularity: Granularity };
+}) {
+  const { t } = useI18n();
+  const account = useAccount();
+  const sources = useMemo(
+    () => sourceOption(items, { newUser: labels.newUser, cancelUser: labels.cancelUser, scene: (scene) => t(`scene.${scene}` as 'scene.ADD_SCENE_OTHERS') }),
+    [items, labels, t],
+  );
+  return (
+    <>
+      <ChartCard title={t('stats.bySource')}>
+        <EChart option={sources} height={Math.max(240, 60 + 36 * new Set(items.flatMap((item) => item.userSource.map((source) => source.scene))).size)} testId="source-chart" />
+      </ChartCard>
+      <ChartCard
+        title={t('stats.details')}
+        extra={<CsvButton path={path} query={query} fileName={csvFileName({ report: 'followers', appid: account.appid, ...query })} testId="growth-csv" />}
+      >
+        <Table<GrowthItem>
+          rowKey="refDate"
+          size="small"
+          dataSource={items}
+          pagination={{ pageSize: 31, hideOnSinglePage: true, showSizeChanger: false }}
+          scroll={{ x: 600 }}
+          data-testid="growth-table"
+          columns={[
+            { title: t('common.date'), dataIndex: 'refDate' },
+            { title: labels.newUser, dataIndex: 'newUser', align: 'right' },
+            { title: labels.cancelUser, dataIndex: 'cancelUser', align: 'right' },
+            { title: labels.netUser, dataIndex: 'netUser', align: 'right' },
+            { title: labels.cumulateUser, dataIndex: 'cumulateUser', align: 'right' },
+          ]}
+        />
+      </ChartCard>
     </>
   );
 }

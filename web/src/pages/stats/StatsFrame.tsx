@@ -1,12 +1,12 @@
 import { Card, Col, Row, Statistic, Typography } from 'antd';
-import { lazy, Suspense, type ReactNode } from 'react';
+import { Suspense, type ReactNode } from 'react';
 import { Loadable } from '../../components/Problem';
 import { useServerToday } from '../../components/StatsControls';
 import { useI18n } from '../../i18n';
 import { formatNumber } from '../../lib/format';
 import { useAccount } from '../AccountContext';
 
-export const EChart = lazy(() => import('../../components/EChart'));
+export { EChart } from '../../components/LazyEChart';
 
 /** A statistics page: its title, and its body once the server's today (the end of every default range) is known. */
 export function StatsFrame({ title, testId, children }: { title: string; testId: string; children: (today: string) => ReactNode }) {
