@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import { objectOf } from '../../http/json-fields.js';
 import { findAccountByAppid } from '../accounts/accounts.repo.js';
 import type { MediaService } from '../media/media.service.js';
-import type { MenuEvent, MenuEventDetails } from '../webhooks/push-render.js';
+import { isMenuEvent, type MenuEvent, type MenuEventDetails } from '../webhooks/push-render.js';
 import { tagExists } from '../followers/tags.repo.js';
 import {
   checkMatchRule,
@@ -80,22 +80,11 @@ export interface SeenMenu {
 
 /** The push Event of a button type (§10.1.1 type table): click → CLICK, view → VIEW, the others their own type. */
 function eventOf(leaf: MenuLeaf): MenuEvent | undefined {
-  switch (leaf.type) {
-    case 'click':
-      return 'CLICK';
-    case 'view':
-      return 'VIEW';
-    case 'scancode_push':
-    case 'scancode_waitmsg':
-    case 'pic_sysphoto':
-    case 'pic_photo_or_album':
-    case 'pic_weixin':
-    case 'location_select':
-      return leaf.type;
-    default:
-      // media_id, view_limited, article_*: WeChat acts itself and pushes nothing; miniprogram is never stored.
-      return undefined;
-  }
+  if (leaf.type === 'click') return 'CLICK';
+  if (leaf.type === 'view') return 'VIEW';
+  // The other event types push under their own name. media_id, view_limited, article_*: WeChat acts itself and
+  // pushes nothing; miniprogram is never stored.
+  return isMenuEvent(leaf.type) ? leaf.type : undefined;
 }
 
 /** The nested block of the event, from what the app sent; the fields of another type's event are refused. */

@@ -16,16 +16,8 @@ export interface QrcodeRow {
   expiresAt: Date | null;
 }
 
-export interface NewQrcode {
-  accountId: number;
-  ticket: string;
-  kind: QrcodeKind;
-  sceneId: number | null;
-  sceneStr: string | null;
-  url: string;
-  createdAt: Date;
-  expiresAt: Date | null;
-}
+/** A code to store: every column but the id, which the insert assigns. */
+export type NewQrcode = Omit<QrcodeRow, 'id'>;
 
 const columns = sql`id, account_id AS "accountId", ticket, kind, scene_id AS "sceneId", scene_str AS "sceneStr", url,
   created_at AS "createdAt", expires_at AS "expiresAt"`;

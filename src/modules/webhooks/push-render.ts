@@ -13,6 +13,10 @@ export type PushMessageType = 'text' | 'image' | 'voice' | 'video' | 'shortvideo
 export const MENU_EVENTS = ['CLICK', 'VIEW', 'scancode_push', 'scancode_waitmsg', 'pic_sysphoto', 'pic_photo_or_album', 'pic_weixin', 'location_select'] as const;
 export type MenuEvent = (typeof MENU_EVENTS)[number];
 
+export function isMenuEvent(kind: string): kind is MenuEvent {
+  return (MENU_EVENTS as readonly string[]).includes(kind);
+}
+
 /** The nested block of a scan, photo or location menu event, under WeChat's names (§10.1.7). */
 export type MenuEventDetails =
   | { ScanCodeInfo: { ScanType: string; ScanResult: string } }

@@ -5,7 +5,7 @@ import type { Database } from '../../db/client.js';
 import { unavailableDependency } from '../../outages.js';
 import type { OutboundHttp } from './outbound-http.js';
 import { readPassiveReply } from './passive-reply.js';
-import { buildPushRequest, type MenuEventDetails, type PushContent } from './push-render.js';
+import { buildPushRequest, isMenuEvent, type MenuEventDetails, type PushContent } from './push-render.js';
 import { createBatcher, isRejectedStatement, type BatcherOptions, type GroupStatementRunner } from '../../db/group-commit.js';
 import { claimDuePushes, recordAttempts, releaseStrandedPushes, type AttemptRecord, type AttemptWrite, type ClaimedPush, type PushTarget } from './pushes.repo.js';
 
@@ -51,14 +51,8 @@ export function toPushContent(push: Pick<ClaimedPush, 'kind' | 'msgId' | 'conten
     case 'TEMPLATESENDJOBFINISH':
       // A template message's delivery (template_messages, migration 0020).
       return { kind: 'TEMPLATESENDJOBFINISH', msgId: push.msgId!, status: String(content.status) };
-    case 'CLICK':
-    case 'VIEW':
-    case 'scancode_push':
-    case 'scancode_waitmsg':
-    case 'pic_sysphoto':
-    case 'pic_photo_or_album':
-    case 'pic_weixin':
-    case 'location_select':
+    default:
+      if (!isMenuEvent(push.kind)) break;
       // A menu tap (menu_clicks, migration 0013): the key (or URL) it carried, its menu, and the nested block if any.
       return {
         kind: 'menu',
@@ -67,9 +61,8 @@ export function toPushContent(push: Pick<ClaimedPush, 'kind' | 'msgId' | 'conten
         menuId: (content.menuId as string | null | undefined) ?? null,
         details: (content.details as MenuEventDetails | null | undefined) ?? null,
       };
-    default:
-      throw new Error(`push kind ${push.kind} cannot be rendered`);
   }
+  throw new Error(`push kind ${push.kind} cannot be rendered`);
 }
 
 function randomNonce(): string {
