@@ -2,7 +2,10 @@ import { createDecipheriv, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { Consumers } from '../../src/queues/consumers.js';
+import type { TestContext } from './context.js';
+import { startWorker } from './worker.js';
 
 /**
  * A developer's server written from WeChat's specification, not from the code under test: it checks every push's
@@ -124,4 +127,30 @@ export async function serveAccount(
   });
   expect(saved.statusCode, saved.body).toBe(200);
   return receiver;
+}
+
+/**
+ * For a test file whose pushes must reach real receivers: the worker (BullMQ consumers, webhook relay, statistics
+ * folder) runs for the whole file, and the receivers a test starts with serveAccount(…, receivers) are closed after
+ * it. Hooks the file registers before calling this run before the worker starts.
+ */
+export function useWorkerWithReceivers(ctx: TestContext): { receivers: WechatReceiver[]; readonly worker: Consumers } {
+  const receivers: WechatReceiver[] = [];
+  let worker: Consumers | undefined;
+  beforeAll(async () => {
+    worker = await startWorker(ctx);
+  });
+  afterAll(async () => {
+    await worker?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+  });
+  return {
+    receivers,
+    get worker() {
+      if (!worker) throw new Error('the worker starts in beforeAll');
+      return worker;
+    },
+  };
 }

@@ -1,34 +1,25 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { quotaWindow } from '../../src/modules/accounts/quota-window.js';
 import { deliverRange } from '../../src/modules/broadcasts/fanout.repo.js';
-import type { Consumers } from '../../src/queues/consumers.js';
 import { createAccount, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { outboxEvents, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { followers } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { accessToken, capableAccount, cgi } from '../helpers/wechat.js';
-import { serveAccount, type WechatReceiver } from '../helpers/wechat-receiver.js';
-import { startWorker, waitFor } from '../helpers/worker.js';
+import { serveAccount, useWorkerWithReceivers } from '../helpers/wechat-receiver.js';
+import { waitFor } from '../helpers/worker.js';
 
 // Small batches run five at a time, so concurrent broadcasts really race for the same followers' counters.
 const ctx = useTestContext({ FANOUT_BATCH_SIZE: '3', FANOUT_BATCH_CONCURRENCY: '5', SWEEP_INTERVAL_MS: '600000' });
 const db = () => ctx.deps.database.db;
-let worker: Consumers;
-const receivers: WechatReceiver[] = [];
 
 beforeAll(async () => {
   // The account-level quota (service: 1 a month, subscription: 1 a day) is data too; this file's database lifts it
   // so that only the per-follower limit holds sends back.
   await db().execute(sql`UPDATE quota_policies SET max_units = 100`);
-  worker = await startWorker(ctx);
 });
-afterAll(async () => {
-  await worker?.close();
-});
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
-});
+const { receivers } = useWorkerWithReceivers(ctx);
 
 /** A verified account (openid lists need a verified service account) with `fans` followers. */
 async function setup(fans: number, type: 'subscription' | 'service' = 'service') {

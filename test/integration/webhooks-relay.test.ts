@@ -1,28 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trimDeliveryLog } from '../../src/modules/webhooks/pushes.repo.js';
-import type { Consumers } from '../../src/queues/consumers.js';
 import { createAccount, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
-import { serveAccount, type WechatReceiver } from '../helpers/wechat-receiver.js';
-import { startWorker, waitFor } from '../helpers/worker.js';
+import { serveAccount, useWorkerWithReceivers } from '../helpers/wechat-receiver.js';
+import { waitFor } from '../helpers/worker.js';
 
 // A short deadline keeps the hanging-server cases quick; WeChat's is 5 s (WEBHOOK_TIMEOUT_MS).
 const ctx = useTestContext({ WEBHOOK_TIMEOUT_MS: '800' });
-let worker: Consumers;
-const receivers: WechatReceiver[] = [];
+const { receivers } = useWorkerWithReceivers(ctx);
 
-beforeAll(async () => {
-  worker = await startWorker(ctx);
-});
-afterAll(async () => {
-  await worker?.close();
-});
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
-});
 
 
 async function accountWithServer(mode: 'plaintext' | 'compatible' | 'safe' = 'plaintext') {

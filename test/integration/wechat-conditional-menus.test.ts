@@ -1,27 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONDITIONAL_MENU_LIMITS } from '../../src/modules/menus/conditional-menu.js';
-import type { Consumers } from '../../src/queues/consumers.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { createWechatUser, follow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { accessToken, capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
-import { serveAccount, type WechatReceiver } from '../helpers/wechat-receiver.js';
-import { startWorker, waitFor } from '../helpers/worker.js';
+import { serveAccount, useWorkerWithReceivers } from '../helpers/wechat-receiver.js';
+import { waitFor } from '../helpers/worker.js';
 
 const ctx = useTestContext();
-const receivers: WechatReceiver[] = [];
-let worker: Consumers;
+const { receivers } = useWorkerWithReceivers(ctx);
 
-beforeAll(async () => {
-  worker = await startWorker(ctx);
-});
-afterAll(async () => {
-  await worker?.close();
-});
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
-});
 
 const DEFAULT_MENU = {
   button: [

@@ -1,26 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumers } from '../../src/queues/consumers.js';
+import { describe, expect, it } from 'vitest';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { createWechatUser, follow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { accessToken, capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
-import { serveAccount, type WechatReceiver } from '../helpers/wechat-receiver.js';
-import { startWorker, waitFor } from '../helpers/worker.js';
+import { serveAccount, useWorkerWithReceivers, type WechatReceiver } from '../helpers/wechat-receiver.js';
+import { waitFor } from '../helpers/worker.js';
 
 const ctx = useTestContext();
-const receivers: WechatReceiver[] = [];
-let worker: Consumers;
+const { receivers } = useWorkerWithReceivers(ctx);
 
-beforeAll(async () => {
-  worker = await startWorker(ctx);
-});
-afterAll(async () => {
-  await worker?.close();
-});
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
-});
 
 /** The sample body of §10.1.1 (without the mini program), with a parent of several types. */
 const MENU = {

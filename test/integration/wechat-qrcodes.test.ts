@@ -1,28 +1,18 @@
 import { sql } from 'drizzle-orm';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumers } from '../../src/queues/consumers.js';
+import { describe, expect, it } from 'vitest';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { createWechatUser, follow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { accessToken, capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
-import { serveAccount, type WechatReceiver } from '../helpers/wechat-receiver.js';
-import { startWorker, waitFor } from '../helpers/worker.js';
+import { serveAccount, useWorkerWithReceivers } from '../helpers/wechat-receiver.js';
+import { waitFor } from '../helpers/worker.js';
 
 // The stats folder runs only when a test asks (catchUp).
 const ctx = useTestContext({ STATS_FOLD_INTERVAL_MS: '60000' });
-let worker: Consumers;
-const receivers: WechatReceiver[] = [];
-beforeAll(async () => {
-  worker = await startWorker(ctx);
-});
-afterAll(async () => {
-  await worker?.close();
-});
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
-});
+const harness = useWorkerWithReceivers(ctx);
+const { receivers } = harness;
 
 const db = () => ctx.deps.database.db;
 
@@ -259,7 +249,7 @@ describe('POST /client/v1/scans', () => {
     const code = await create(token, { action_name: 'QR_LIMIT_SCENE', action_info: { scene: { scene_id: 42 } } });
     for (let i = 0; i < 3; i++) expect((await scan(await createWechatUser(ctx.app), code.ticket as string)).statusCode).toBe(201);
     await follow(ctx.app, await createWechatUser(ctx.app), account.appid, 'ADD_SCENE_SEARCH');
-    await worker.statsFolder.catchUp();
+    await harness.worker.statsFolder.catchUp();
     const response = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/followers?from=2026-12-02&to=2026-12-02`, headers: owner.headers });
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json().items).toEqual([

@@ -1,29 +1,18 @@
 import { Agent } from 'node:http';
 import WechatAPI from 'co-wechat-api';
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumers } from '../../src/queues/consumers.js';
+import { describe, expect, it } from 'vitest';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { accessToken, capableAccount, cgi, expectErrcode } from '../helpers/wechat.js';
-import { serveAccount, type WechatReceiver } from '../helpers/wechat-receiver.js';
-import { startWorker, waitFor } from '../helpers/worker.js';
+import { serveAccount, useWorkerWithReceivers } from '../helpers/wechat-receiver.js';
+import { waitFor } from '../helpers/worker.js';
 
 const ctx = useTestContext();
-let worker: Consumers;
-const receivers: WechatReceiver[] = [];
+// The webhook relay, for TEMPLATESENDJOBFINISH.
+const { receivers } = useWorkerWithReceivers(ctx);
 
-beforeAll(async () => {
-  // The webhook relay, for TEMPLATESENDJOBFINISH.
-  worker = await startWorker(ctx);
-});
-afterAll(async () => {
-  await worker?.close();
-});
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
-});
 
 const MINUTE = 60_000;
 const SECOND = 1_000;
