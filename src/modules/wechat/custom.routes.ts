@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.js';
 import { objectOf, type JsonObject } from '../../http/json-fields.js';
 import { CUSTOM_MESSAGE_TYPES, type CustomMessage, type TypingCommand } from '../messages/custom.service.js';
 import { wechatError } from './errcodes.js';
-import { requireBody } from './users.wechat.js';
+import { requireBody, requireTouser } from './users.wechat.js';
 import { OK } from './wechat.plugin.js';
 
 const tags = ['wechat'];
@@ -63,9 +63,9 @@ export const customRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     handler: async (request: FastifyRequest) => {
       const body = requireBody(request.body);
       const message = messageOf(body);
-      if (typeof body.touser !== 'string' || body.touser === '') throw wechatError(40003);
+      const touser = requireTouser(body);
       // A refusal carries WeChat's errcode and errmsg (§10.2.3), which the scope's error handler answers as they are.
-      await custom.send({ id: request.wechatAccount.id, type: request.wechatAccount.type }, body.touser, message);
+      await custom.send({ id: request.wechatAccount.id, type: request.wechatAccount.type }, touser, message);
       return OK;
     },
   });
@@ -79,8 +79,7 @@ export const customRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     handler: async (request: FastifyRequest) => {
       const body = requireBody(request.body);
       if (!(TYPING_COMMANDS as readonly unknown[]).includes(body.command)) throw wechatError(45072);
-      if (typeof body.touser !== 'string' || body.touser === '') throw wechatError(40003);
-      await custom.typing(request.wechatAccount.id, body.touser, body.command as TypingCommand);
+      await custom.typing(request.wechatAccount.id, requireTouser(body), body.command as TypingCommand);
       return OK;
     },
   });

@@ -6,7 +6,7 @@ import type { Industry } from '../templates/catalogue.js';
 import type { TemplateData } from '../templates/templates.rules.js';
 import type { TemplateSendInput } from '../templates/templates.service.js';
 import { wechatError } from './errcodes.js';
-import { requireBody } from './users.wechat.js';
+import { requireBody, requireTouser } from './users.wechat.js';
 import { OK } from './wechat.plugin.js';
 
 const tags = ['wechat'];
@@ -48,8 +48,7 @@ function dataOf(value: unknown): TemplateData {
 
 /** WeChat's send body (§10.3.1) in the service's terms; `color`/`topcolor` at the top (older SDKs) are not used. */
 function sendInputOf(body: Record<string, unknown>): TemplateSendInput {
-  if (typeof body.touser !== 'string' || body.touser === '') throw wechatError(40003);
-  const input: TemplateSendInput = { openid: body.touser, templateId: requireTemplateId(body.template_id), data: dataOf(body.data) };
+  const input: TemplateSendInput = { openid: requireTouser(body), templateId: requireTemplateId(body.template_id), data: dataOf(body.data) };
   if (body.url !== undefined && body.url !== null) {
     if (typeof body.url !== 'string') throw wechatError(40066);
     input.url = body.url;

@@ -35,6 +35,12 @@ export function requireOpenid(value: unknown): string {
   return value;
 }
 
+/** The recipient of a message send (custom, typing, template): anything but a non-empty string is 40003, as WeChat answers. */
+export function requireTouser(body: Record<string, unknown>): string {
+  if (typeof body.touser !== 'string' || body.touser === '') throw wechatError(40003);
+  return body.touser;
+}
+
 /** An optional openid cursor (next_openid, begin_openid): absent or empty starts at the beginning. */
 export function optionalOpenid(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
