@@ -19,16 +19,17 @@ import { createBenchEnvironment, forkBenchApi, log, numberArg, printResult } fro
  * Per workload ratio = API req/s / INSERT rows/s. The headline value/baseline/ratio are those of the workload with
  * the lowest ratio; targets: ≥ 0.5 for messages and engagements, ≥ 0.3 for follow/unfollow.
  *
- * With --with-stats each workload runs a second time with the worker's statistics folder running (in this
- * process, folding what the API writes every STATS_FOLD_INTERVAL_MS) and a third time without it again; `statsLoss`
- * is the share of req/s the folder costs against the mean of the runs without it: the statistics issue allows at most 0.1. Event writers never touch a rollup, so what it measures is the
- * folder's competition for PostgreSQL and the two cores.
+ * With --with-stats each workload also runs with the worker's statistics folder running (in this process, folding
+ * what the API writes every STATS_FOLD_INTERVAL_MS), alternating with runs without it (see measure); `statsLoss` is
+ * the share of req/s the folder costs: the statistics issue allows at most 0.1. Event writers never touch a rollup,
+ * so what it measures is the folder's competition for PostgreSQL and the two cores.
  *
  * --seconds N (10), --connections N (20), --only follow|messages|engagements (repeatable with commas),
- * --with-stats, --cpu-prof DIR (write a V8 CPU profile of the API process there).
+ * --with-stats, --stats-rounds N (2), --cpu-prof DIR (write a V8 CPU profile of the API process there).
  */
 const seconds = numberArg('seconds', 10);
 const connections = numberArg('connections', 20);
+const statsRounds = numberArg('stats-rounds', 2);
 const { values: flags } = parseArgs({ options: { only: { type: 'string' }, 'cpu-prof': { type: 'string' }, 'with-stats': { type: 'boolean' } }, strict: false });
 const withStats = flags['with-stats'] === true;
 const only = typeof flags.only === 'string' ? new Set(flags.only.split(',')) : undefined;
@@ -69,26 +70,35 @@ function summary(name: string, result: autocannon.Result) {
 type Measured = { rps: number; baselineRps: number; ratio: number; withStatsRps?: number; statsLoss?: number };
 
 /**
- * Runs one workload against the API, and with --with-stats once more with the statistics folder running (after it
- * has folded the first run's events, so it works only on what the second run writes, as the worker would).
+ * Runs one workload against the API. With --with-stats: first a warm-up run that is not counted (the API and
+ * PostgreSQL's caches warm over the first runs, by a third or more on this machine), then runs without and with the
+ * statistics folder alternating, --stats-rounds (2) of each, starting and ending without (W S W S W), so a drift in
+ * the machine's speed falls on both sides; `statsLoss` = 1 − mean(with) / mean(without). Each run with the folder
+ * starts after it has folded what the runs before wrote, so it works only on what that run writes, as the worker would.
  */
 async function measure(name: string, baselineRps: number, options: autocannon.Options): Promise<Measured> {
-  const rps = summary(name, await run(options));
-  const measured: Measured = { rps, baselineRps, ratio: rps / baselineRps };
-  if (!withStats) return measured;
-  const folder = startStatsFolder(env.deps);
-  let withStatsRps: number;
-  try {
-    await folder.catchUp();
-    withStatsRps = summary(`${name} with statistics folding`, await run(options));
-    log(`${name}: ${await folder.catchUp()} events left to fold at the end`);
-  } finally {
-    await folder.close();
+  if (!withStats) {
+    const rps = summary(name, await run(options));
+    return { rps, baselineRps, ratio: rps / baselineRps };
   }
-  // Once more without: the API warms up over the runs, so the loss is taken against the mean of the runs either side.
-  const againRps = summary(`${name} again without`, await run(options));
-  const withoutRps = (rps + againRps) / 2;
-  return { rps: withoutRps, baselineRps, ratio: withoutRps / baselineRps, withStatsRps, statsLoss: 1 - withStatsRps / withoutRps };
+  summary(`${name} warm-up (not counted)`, await run(options));
+  const without: number[] = [summary(`${name} without statistics`, await run(options))];
+  const withFolder: number[] = [];
+  for (let round = 0; round < statsRounds; round++) {
+    const folder = startStatsFolder(env.deps);
+    try {
+      await folder.catchUp();
+      withFolder.push(summary(`${name} with statistics folding`, await run(options)));
+      log(`${name}: ${await folder.catchUp()} events left to fold at the end`);
+    } finally {
+      await folder.close();
+    }
+    without.push(summary(`${name} without statistics`, await run(options)));
+  }
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const rps = mean(without);
+  const withStatsRps = mean(withFolder);
+  return { rps, baselineRps, ratio: rps / baselineRps, withStatsRps, statsLoss: 1 - withStatsRps / rps };
 }
 
 /**

@@ -1,12 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { MIGRATIONS_FOLDER, ensureDatabase, runMigrations } from '../../src/db/migrate.js';
+import { runMigrations } from '../../src/db/migrate.js';
 import { dropDatabase, testServerUrl } from '../helpers/databases.js';
+import { migrateThrough } from '../helpers/migrations.js';
 
 /**
  * Migration 0004 backfills the scene of unsubscribe events written before unsubscribes recorded it. The database is
@@ -14,30 +10,11 @@ import { dropDatabase, testServerUrl } from '../helpers/databases.js';
  */
 const databaseName = `${inject('runId')}_events_migration`;
 const url = testServerUrl(databaseName);
-const scratch = mkdtempSync(join(tmpdir(), 'oa-migrations-'));
-
 afterAll(async () => {
-  rmSync(scratch, { recursive: true, force: true });
   await dropDatabase(databaseName);
 });
 
-async function migrateUpTo(lastTag: string) {
-  cpSync(MIGRATIONS_FOLDER, scratch, { recursive: true });
-  const journalPath = join(scratch, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string; idx: number }> };
-  const last = journal.entries.find((entry) => entry.tag === lastTag)!;
-  journal.entries = journal.entries.filter((entry) => entry.idx <= last.idx);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  await ensureDatabase(url);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('SET client_min_messages TO warning');
-    await migrate(drizzle(client), { migrationsFolder: scratch });
-  } finally {
-    await client.end();
-  }
-}
+const migrateUpTo = (lastTag: string) => migrateThrough(url, lastTag);
 
 describe('migration 0004 (unsubscribe scenes)', () => {
   it('gives old unsubscribe events the scene of the follow they ended', async () => {

@@ -30,13 +30,15 @@ async function setup() {
   return { owner, account };
 }
 
-async function say(user: WechatUserSession, account: CreatedAccount, msgType: 'text' | 'image' | 'video' | 'shortvideo' = 'text') {
+async function say(user: WechatUserSession, account: CreatedAccount, msgType: 'text' | 'image' | 'video' | 'shortvideo' | 'link' = 'text') {
   const fields =
     msgType === 'text'
       ? { content: 'hi' }
       : msgType === 'image'
         ? { picUrl: 'https://example.com/p.png' }
-        : { videoUrl: 'https://example.com/v.mp4', thumbUrl: 'https://example.com/t.jpg' };
+        : msgType === 'link'
+          ? { title: 'a link', description: 'shared', url: 'https://example.com/a' }
+          : { videoUrl: 'https://example.com/v.mp4', thumbUrl: 'https://example.com/t.jpg' };
   const payload = { appid: account.appid, msgType, ...fields };
   const response = await ctx.app.inject({ method: 'POST', url: '/client/v1/messages', headers: user.headers, payload });
   expect(response.statusCode, response.body).toBe(201);
@@ -181,7 +183,7 @@ describe('statistics', () => {
           following.add(i);
         }
       } else {
-        await say(user, account, roll < 2 ? 'image' : roll < 3 ? 'video' : roll < 4 ? 'shortvideo' : 'text');
+        await say(user, account, roll < 2 ? 'image' : roll < 3 ? 'video' : roll < 4 ? 'shortvideo' : roll < 5 ? 'link' : 'text');
       }
       // Fold now and then, so rollups are added to in many small steps, as in production.
       if (step % 37 === 0) await worker.statsFolder.catchUp();
@@ -281,6 +283,11 @@ describe('statistics', () => {
     expect((await engagementRecount()).perArticle.length).toBeGreaterThan(10);
     expect(expected.follows.length).toBeGreaterThan(5);
     expect(expected.messages.length).toBeGreaterThan(5);
+    // The stream moves senders past 5 and past 10 in a period (where their counts stop), and covers both of WeChat's
+    // combined types.
+    expect(expected.messages.some((row) => (row.b2 as number) > 0)).toBe(true);
+    expect(expected.messages.some((row) => (row.b3 as number) > 0)).toBe(true);
+    expect(expected.messages.some((row) => row.msg_type === 'wechat:4') && expected.messages.some((row) => row.msg_type === 'wechat:6')).toBe(true);
     expect(await rollups()).toEqual(expected);
     // The route's cumulative figure is the number following now; the recount command changes nothing.
     const today = new Date(at + 8 * 3_600_000).toISOString().slice(0, 10);

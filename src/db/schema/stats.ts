@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
+import { MESSAGE_TYPES, type MessageType } from '../../modules/followers/wechat-constants.js';
 
 /**
  * Statistics rollups: per account and calendar day (in the time zone recorded on the fold cursor, QUOTA_TIMEZONE),
@@ -46,7 +47,7 @@ export const STATS_PERIODS = ['day', 'week', 'month'] as const;
 
 /**
  * Upstream messages per period (a day, an ISO week from Monday, a month; `period_start` is its first day) and type
- * ('all' for every type): messages, and followers who sent at least one (exact, from stats_message_senders), and
+ * ('all' for every type): messages, and followers who sent at least one (exact, from stats_period_senders), and
  * for each type how many senders sent 1–5, 6–10 and more than 10 in the period.
  */
 export const statsMessages = pgTable(
@@ -65,21 +66,34 @@ export const statsMessages = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.period, t.periodStart, t.msgType] }), check('stats_messages_period', sql`${t.period} IN ('day', 'week', 'month')`)],
 );
 
-/** Who sent messages in a period, by type ('all' too), and how many: what makes distinct senders exact. */
-export const statsMessageSenders = pgTable(
-  'stats_message_senders',
+/** A sender's count of one message type in a period (stats_period_senders). */
+const typeCount = (type: MessageType) => smallint(`${type}_count`).notNull().default(0);
+
+/** The column of each message type's count in stats_period_senders. */
+export const SENDER_TYPE_COLUMNS = Object.fromEntries(MESSAGE_TYPES.map((type) => [type, `${type}_count`])) as Record<MessageType, string>;
+
+/**
+ * Who sent messages in a period, and how many: what makes distinct senders and the per-sender buckets exact. One row
+ * per sender and period, with a column per message type and the total in `msg_count`, so a message moves three rows
+ * (its day, week and month), not one per type and period: these rows are updated by the folds that see their sender,
+ * and the updates were most of the fold's cost. Counts stop at 11 (the last bucket is "more than 10"), after which a
+ * sender's row no longer changes. The table keeps free space in each page (fillfactor, set in its migration) so that
+ * updates stay on their page (HOT) and old versions are pruned there.
+ */
+export const statsPeriodSenders = pgTable(
+  'stats_period_senders',
   {
     accountId: bigint('account_id', { mode: 'number' }).notNull(),
     period: text('period', { enum: STATS_PERIODS }).notNull(),
     periodStart: date('period_start', { mode: 'string' }).notNull(),
-    msgType: text('msg_type').notNull(),
     wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
-    msgCount: integer('msg_count').notNull(),
+    msgCount: smallint('msg_count').notNull(),
+    ...(Object.fromEntries(MESSAGE_TYPES.map((type) => [`${type}Count`, typeCount(type)])) as Record<`${MessageType}Count`, ReturnType<typeof typeCount>>),
   },
   (t) => [
-    primaryKey({ columns: [t.accountId, t.period, t.periodStart, t.msgType, t.wechatUserId] }),
-    check('stats_message_senders_count', sql`${t.msgCount} > 0`),
-    check('stats_message_senders_period', sql`${t.period} IN ('day', 'week', 'month')`),
+    primaryKey({ columns: [t.accountId, t.period, t.periodStart, t.wechatUserId] }),
+    check('stats_period_senders_count', sql`${t.msgCount} > 0`),
+    check('stats_period_senders_period', sql`${t.period} IN ('day', 'week', 'month')`),
   ],
 );
 

@@ -1,5 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.js';
+import { SENDER_TYPE_COLUMNS } from '../../db/schema/stats.js';
+import { MESSAGE_TYPES, type MessageType } from '../followers/wechat-constants.js';
 
 /**
  * Folding the append-only event tables into the statistics rollups (src/db/schema/stats.ts). Each fold is one
@@ -14,6 +16,33 @@ export type StatsSource = (typeof STATS_SOURCES)[number];
 
 /** WeChat's buckets of messages sent per follower (getupstreammsgdist's count_interval 1, 2, 3). */
 const bucketOf = (count: SQL) => sql`CASE WHEN ${count} = 0 THEN 0 WHEN ${count} <= 5 THEN 1 WHEN ${count} <= 10 THEN 2 ELSE 3 END`;
+
+/**
+ * Where a sender's count per period stops (stats_period_senders): the figures need only whether a sender sent any,
+ * and their bucket, whose last is "more than 10". A chatty sender's rows then stop changing after their 11th message
+ * of the period, and cost the fold a read instead of a write.
+ */
+const SENDER_COUNT_CAP = sql.raw('11');
+const capped = (count: SQL) => sql`least(${count}, ${SENDER_COUNT_CAP})`;
+
+/** WeChat's upstream msg_type rows that count two of our types together (getupstreammsg: 4 video, 6 link). */
+const WECHAT_COMBINED_TYPES: Record<string, MessageType[]> = { 'wechat:4': ['video', 'shortvideo'], 'wechat:6': ['link', 'location'] };
+
+/** Per message type: its column in stats_period_senders, and the names of its added and before counts in the fold. */
+const TYPE_COLUMNS = MESSAGE_TYPES.map((type) => ({
+  type,
+  column: sql.identifier(SENDER_TYPE_COLUMNS[type]),
+  added: sql.identifier(`added_${type}`),
+  before: sql.identifier(`before_${type}`),
+}));
+const columnsOf = (type: MessageType) => TYPE_COLUMNS.find((columns) => columns.type === type)!;
+
+/** The keys an event of `msgType` counts under besides its own type and 'all': WeChat's combined row, if any. */
+const combinedKeyOf = (msgType: SQL) =>
+  sql`CASE ${sql.join(
+    Object.entries(WECHAT_COMBINED_TYPES).map(([key, members]) => sql`WHEN ${msgType} IN (${sql.join(members.map((member) => sql`${member}`), sql`, `)}) THEN ${key}`),
+    sql` `,
+  )} END`;
 
 /**
  * Adds the events that `rows` selects (a condition on the source table) to the rollups, with days in `timezone`.
@@ -63,23 +92,43 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
     WITH events AS (
       SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date AS day, msg_type, wechat_user_id FROM messages WHERE ${rows}
     ), added AS (
-      SELECT e.account_id, p.period, p.period_start, t.msg_type, e.wechat_user_id, count(*)::int AS n
+      -- Per sender and period: messages in all, and of each type.
+      SELECT e.account_id, p.period, p.period_start, e.wechat_user_id, count(*)::int AS n,
+             ${sql.join(TYPE_COLUMNS.map(({ type, added }) => sql`count(*) FILTER (WHERE e.msg_type = ${type})::int AS ${added}`), sql`, `)}
       FROM events e
       CROSS JOIN LATERAL (VALUES ('day', e.day), ('week', date_trunc('week', e.day)::date), ('month', date_trunc('month', e.day)::date)) AS p(period, period_start)
-      -- Under its type, under 'all', and under WeChat's msg_type where WeChat puts two types together (4: video and
-      -- short video; 6: link and location), so each WeChat row's senders are distinct too.
-      CROSS JOIN LATERAL (VALUES (e.msg_type), ('all'), (CASE
-        WHEN e.msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN e.msg_type IN ('link', 'location') THEN 'wechat:6' END)) AS t(msg_type)
-      WHERE t.msg_type IS NOT NULL
-      GROUP BY 1, 2, 3, 4, 5
-    ), senders AS (
-      INSERT INTO stats_message_senders AS s (account_id, period, period_start, msg_type, wechat_user_id, msg_count)
-      SELECT account_id, period, period_start, msg_type, wechat_user_id, n FROM added
-      ON CONFLICT (account_id, period, period_start, msg_type, wechat_user_id) DO UPDATE SET msg_count = s.msg_count + excluded.msg_count
-      RETURNING account_id, period, period_start, msg_type, wechat_user_id, msg_count
+      GROUP BY 1, 2, 3, 4
+    ), counted AS (
+      -- With each sender's counts before the batch (0 for a new sender). The fold is the only writer of these rows
+      -- (it holds the cursor), so what this statement read is what it overwrites.
+      SELECT a.*, coalesce(s.msg_count, 0) AS n_before,
+             ${sql.join(TYPE_COLUMNS.map(({ column, before }) => sql`coalesce(s.${column}, 0) AS ${before}`), sql`, `)}
+      FROM added a LEFT JOIN stats_period_senders s USING (account_id, period, period_start, wechat_user_id)
+    ), kept AS (
+      -- Written only where a count moves: a sender past the cap in every type the batch added costs no write.
+      INSERT INTO stats_period_senders AS s (account_id, period, period_start, wechat_user_id, msg_count, ${sql.join(TYPE_COLUMNS.map(({ column }) => column), sql`, `)})
+      SELECT account_id, period, period_start, wechat_user_id, ${capped(sql`n_before + n`)},
+             ${sql.join(TYPE_COLUMNS.map(({ added, before }) => capped(sql`${before} + ${added}`)), sql`, `)}
+      FROM counted
+      WHERE n_before < ${SENDER_COUNT_CAP} OR ${sql.join(TYPE_COLUMNS.map(({ added, before }) => sql`(${added} > 0 AND ${before} < ${SENDER_COUNT_CAP})`), sql` OR `)}
+      ON CONFLICT (account_id, period, period_start, wechat_user_id) DO UPDATE
+      SET msg_count = excluded.msg_count, ${sql.join(TYPE_COLUMNS.map(({ column }) => sql`${column} = excluded.${column}`), sql`, `)}
     ), moved AS (
-      SELECT s.account_id, s.period, s.period_start, s.msg_type, a.n, s.msg_count - a.n AS before, s.msg_count AS after
-      FROM senders s JOIN added a USING (account_id, period, period_start, msg_type, wechat_user_id)
+      -- Each sender's count before and after, under every type the batch added to, under 'all', and under WeChat's
+      -- msg_type where WeChat puts two types together, so each WeChat row's senders are distinct too. Counts are
+      -- capped, and a sum of capped counts is over 10 exactly when the true sum is.
+      SELECT c.account_id, c.period, c.period_start, k.msg_type, k.n, k.before, ${capped(sql`k.before + k.n`)} AS after
+      FROM counted c
+      CROSS JOIN LATERAL (VALUES ('all', c.n, c.n_before),
+        ${sql.join(TYPE_COLUMNS.map(({ type, added, before }) => sql`(${type}, c.${added}, c.${before})`), sql`, `)},
+        ${sql.join(
+          Object.entries(WECHAT_COMBINED_TYPES).map(
+            ([key, members]) =>
+              sql`(${key}, ${sql.join(members.map((member) => sql`c.${columnsOf(member).added}`), sql` + `)}, ${sql.join(members.map((member) => sql`c.${columnsOf(member).before}`), sql` + `)})`,
+          ),
+          sql`, `,
+        )}) AS k(msg_type, n, before)
+      WHERE k.n > 0
     )
     INSERT INTO stats_messages AS m (account_id, period, period_start, msg_type, msg_user, msg_count, senders_1_to_5, senders_6_to_10, senders_over_10)
     SELECT account_id, period, period_start, msg_type, count(*) FILTER (WHERE before = 0), sum(n),
@@ -95,8 +144,7 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
     SELECT m.account_id, (m.occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM m.occurred_at AT TIME ZONE ${timezone})::int AS hour,
            'msg' AS metric, t.key, m.wechat_user_id
     FROM (SELECT account_id, msg_type, wechat_user_id, occurred_at FROM messages WHERE ${rows}) m
-    CROSS JOIN LATERAL (VALUES (m.msg_type), ('all'), (CASE
-      WHEN m.msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN m.msg_type IN ('link', 'location') THEN 'wechat:6' END)) AS t(key)
+    CROSS JOIN LATERAL (VALUES (m.msg_type), ('all'), (${combinedKeyOf(sql`m.msg_type`)})) AS t(key)
     WHERE t.key IS NOT NULL`);
 }
 
@@ -254,6 +302,8 @@ export async function foldNext(db: Database, source: StatsSource, input: { timez
       FROM stats_cursors WHERE source = ${source} FOR UPDATE SKIP LOCKED`);
     const cursor = locked.rows[0];
     if (!cursor) return undefined;
+    // A batch's per-sender aggregates outgrow the default 4 MB and spilled to disk in a measurement.
+    await tx.execute(sql`SET LOCAL work_mem = '32MB'`);
     // Checked before the read (each statement sees what committed before it): once the transactions that could
     // hold the hole's ids have all ended, any of those ids that committed is visible below, and one still missing
     // rolled back.
@@ -273,8 +323,10 @@ export async function foldNext(db: Database, source: StatsSource, input: { timez
       take.push(id);
       expected = id + 1;
     }
-    if (take.length > 0) await foldEvents(tx, source, sql`id = ANY(${sql.param(take)}::bigint[])`, cursor.timezone);
     const lastId = take.at(-1) ?? cursor.lastId;
+    // Every id in the range is taken or proven dead (a dead id can never become visible), so the range selects
+    // exactly the batch, by the primary key, without sending its ids back.
+    if (take.length > 0) await foldEvents(tx, source, sql`id > ${cursor.lastId} AND id <= ${lastId}`, cursor.timezone);
     // A new hole: its ids were drawn before the read saw the id above it, by transactions holding the table's write
     // lock from before the draw to their end; those still running are among the writers now.
     const sameHole = blockedBelow === cursor.blockedBelow && !holeIsDead && cursor.blockedBy !== null;
@@ -290,7 +342,7 @@ const ROLLUP_TABLES = [
   'stats_follow_daily',
   'stats_attribute_daily',
   'stats_messages',
-  'stats_message_senders',
+  'stats_period_senders',
   'stats_article_daily',
   'stats_article_day_users',
   'stats_article_users',
