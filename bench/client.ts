@@ -22,7 +22,8 @@ import { createBenchEnvironment, forkBenchApi, log, numberArg, printResult } fro
  * With --with-stats each workload also runs with the worker's statistics folder running (in this process, folding
  * what the API writes every STATS_FOLD_INTERVAL_MS), alternating with runs without it (see measure); `statsLoss` is
  * the share of req/s the folder costs: the statistics issue allows at most 0.1. Event writers never touch a rollup,
- * so what it measures is the folder's competition for PostgreSQL and the two cores.
+ * so what it measures is the folder's competition for PostgreSQL and the two cores. `freshnessP99Ms`/`freshnessMaxMs`:
+ * while the folder runs, how long the oldest event not yet folded has waited, sampled every 100 ms (aim ≤ 5 s).
  *
  * --seconds N (10), --connections N (20), --only follow|messages|engagements (repeatable with commas),
  * --with-stats, --stats-rounds N (2), --cpu-prof DIR (write a V8 CPU profile of the API process there).
@@ -67,7 +68,7 @@ function summary(name: string, result: autocannon.Result) {
   return result.requests.average;
 }
 
-type Measured = { rps: number; baselineRps: number; ratio: number; withStatsRps?: number; statsLoss?: number };
+type Measured = { rps: number; baselineRps: number; ratio: number; withStatsRps?: number; statsLoss?: number; freshnessP99Ms?: number; freshnessMaxMs?: number };
 
 /**
  * Runs one workload against the API. With --with-stats: first a warm-up run that is not counted (the API and
@@ -84,11 +85,14 @@ async function measure(name: string, baselineRps: number, options: autocannon.Op
   summary(`${name} warm-up (not counted)`, await run(options));
   const without: number[] = [summary(`${name} without statistics`, await run(options))];
   const withFolder: number[] = [];
+  const lags: number[] = [];
   for (let round = 0; round < statsRounds; round++) {
     const folder = startStatsFolder(env.deps);
     try {
       await folder.catchUp();
+      const sampling = sampleFoldLag(lags);
       withFolder.push(summary(`${name} with statistics folding`, await run(options)));
+      await sampling.stop();
       log(`${name}: ${await folder.catchUp()} events left to fold at the end`);
     } finally {
       await folder.close();
@@ -98,7 +102,43 @@ async function measure(name: string, baselineRps: number, options: autocannon.Op
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const rps = mean(without);
   const withStatsRps = mean(withFolder);
-  return { rps, baselineRps, ratio: rps / baselineRps, withStatsRps, statsLoss: 1 - withStatsRps / rps };
+  lags.sort((a, b) => a - b);
+  const freshnessP99Ms = lags.length > 0 ? Math.round(lags[Math.ceil(lags.length * 0.99) - 1]!) : undefined;
+  const freshnessMaxMs = lags.length > 0 ? Math.round(lags.at(-1)!) : undefined;
+  if (freshnessP99Ms !== undefined) log(`${name}: fold lag (oldest event not yet folded) p99 ${freshnessP99Ms} ms, max ${freshnessMaxMs} ms, ${lags.length} samples`);
+  return { rps, baselineRps, ratio: rps / baselineRps, withStatsRps, statsLoss: 1 - withStatsRps / rps, freshnessP99Ms, freshnessMaxMs };
+}
+
+/** The event tables with a fold cursor, the oldest event past which has waited longest to show in statistics. */
+const LAG_SOURCES = ['follow_events', 'messages', 'article_engagements'] as const;
+
+/**
+ * Every 100 ms until stopped, how long the oldest event not yet folded has waited (0 when all are folded), over
+ * every event table: the freshness of statistics under this load, as an upper bound (its time is taken by the API
+ * before its commit).
+ */
+function sampleFoldLag(lags: number[]): { stop(): Promise<void> } {
+  let stopped = false;
+  const sampling = (async () => {
+    while (!stopped) {
+      const result = await env.deps.database.db.execute<{ lag_ms: number | null }>(sql`
+        SELECT max(extract(epoch FROM clock_timestamp() - oldest) * 1000)::float8 AS lag_ms FROM (
+          ${sql.join(
+            LAG_SOURCES.map(
+              (source) => sql`SELECT (SELECT occurred_at FROM ${sql.identifier(source)} WHERE id > coalesce((SELECT last_id FROM stats_cursors WHERE source = ${source}), 0) ORDER BY id LIMIT 1) AS oldest`,
+            ),
+            sql` UNION ALL `,
+          )}) AS pending`);
+      lags.push(Math.max(0, result.rows[0]?.lag_ms ?? 0));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await sampling;
+    },
+  };
 }
 
 /**
@@ -252,7 +292,9 @@ try {
           rps: Math.round(r.rps),
           baselineRps: Math.round(r.baselineRps),
           ratio: round(r.ratio),
-          ...(r.withStatsRps === undefined ? {} : { withStatsRps: Math.round(r.withStatsRps), statsLoss: round(r.statsLoss!) }),
+          ...(r.withStatsRps === undefined
+            ? {}
+            : { withStatsRps: Math.round(r.withStatsRps), statsLoss: round(r.statsLoss!), freshnessP99Ms: r.freshnessP99Ms, freshnessMaxMs: r.freshnessMaxMs }),
         },
       ]),
     ),
