@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import Fastify from 'fastify';
 import { buildApp } from '../src/app.js';
 import { seedAccount } from '../src/db/seed/seed-account.js';
 import { STATS_SOURCES } from '../src/modules/stats/fold.repo.js';
@@ -7,10 +8,16 @@ import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
 
 /**
  * bench:stats: the statistics routes (followers and activation per day, week and month; articles and reads per day;
- * one broadcast's article totals; follower attributes now and a year ago) over a year, on an account seeded with --followers (1,000,000) and --days (365)
- * of history: p50 and p99 of each route (through app.inject: validation, access check, SQL, serialization) over
- * --requests (200) calls, against `SELECT 1` through the same pool in the same run. One JSON line per route
- * (value = p99 ms, baseline = SELECT 1 p99 ms); aim p99 ≤ 10 ms. First, stats-fold: seconds to fold the seeded
+ * one broadcast's article totals, for the latest broadcast and for one sent a year ago; follower attributes now and
+ * half a year ago) over a year, on an account seeded with --followers (1,000,000) and --days (365) of history: p50
+ * and p99 of each route (through app.inject: validation, access check, SQL, serialization) over --requests (200)
+ * calls, against `SELECT 1` through the same pool in the same run. One JSON line per route: value = p99 ms of a
+ * freshly computed answer (`Cache-Control: no-cache`, the cold path), baseline = SELECT 1 p99 ms; aim p99 ≤ 10 ms.
+ * Each line also has cachedP50/cachedP99, the same request answered from the kept answers (stats.cache.ts: the
+ * rollups have not changed since), and bytesOnlyP50/bytesOnlyP99, the same body sent by a bare route through
+ * app.inject: what the answer's size alone costs on this machine. The three are measured in turn, request by
+ * request. Before measuring, the rollup tables are vacuumed and analyzed, as autovacuum would have done on a
+ * running database (the fold just rewrote their rows many times over). First, stats-fold: seconds to fold the seeded
  * history into the rollups (what `stats:rebuild` does; also per million events), against one plain GROUP BY over
  * the same events per day (a recount that keeps nothing), in the same run. Last, stats-freshness: messages written
  * at --rate (200) per second for --seconds (10) through the events module (its group commit, as the API writes them)
@@ -31,17 +38,31 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
-async function timed(call: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 10; i++) await call(); // warm plans and caches
-  const durations: number[] = [];
-  for (let i = 0; i < requests; i++) {
-    const started = performance.now();
-    await call();
-    durations.push(performance.now() - started);
+type Latency = { p50: number; p99: number };
+
+/** Times each call `requests` times, the calls in turn (so a disturbance hits them alike), after 10 warm-up rounds. */
+async function timedInTurn<Name extends string>(calls: Record<Name, () => Promise<unknown>>): Promise<Record<Name, Latency>> {
+  const names = Object.keys(calls) as Name[];
+  const durations = new Map(names.map((name) => [name, [] as number[]]));
+  for (let round = -10; round < requests; round++) {
+    for (const name of names) {
+      const started = performance.now();
+      await calls[name]();
+      if (round >= 0) durations.get(name)!.push(performance.now() - started);
+    }
   }
-  durations.sort((a, b) => a - b);
-  return { p50: Math.round(percentile(durations, 0.5) * 100) / 100, p99: Math.round(percentile(durations, 0.99) * 100) / 100 };
+  const round2 = (ms: number) => Math.round(ms * 100) / 100;
+  return Object.fromEntries(
+    names.map((name) => {
+      const sorted = durations.get(name)!.sort((a, b) => a - b);
+      return [name, { p50: round2(percentile(sorted, 0.5)), p99: round2(percentile(sorted, 0.99)) }];
+    }),
+  ) as Record<Name, Latency>;
 }
+const timed = async (call: () => Promise<unknown>) => (await timedInTurn({ call })).call;
+
+/** The rollup tables the routes read, and the broadcasts they join for titles. */
+const READ_TABLES = ['stats_follow_daily', 'stats_attribute_daily', 'stats_messages', 'stats_article_daily', 'stats_reads_daily', 'stats_hourly', 'broadcasts', 'broadcast_articles'];
 
 try {
   const seedStarted = performance.now();
@@ -71,29 +92,66 @@ try {
     secondsPerMillionEvents: Math.round((foldSeconds / Math.max(folded, 1)) * 1e6 * 10) / 10,
   });
 
+  await db.execute(sql.raw(`VACUUM (ANALYZE) ${READ_TABLES.join(', ')}`));
+
   const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: seeded.ownerEmail, password: seeded.ownerPassword } });
   const headers = { authorization: `Bearer ${login.json().token}` };
   const to = env.deps.services.stats.today();
   const from = new Date(Date.parse(`${to}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10);
   const baseline = await timed(() => db.execute(sql`SELECT 1`));
   log(`SELECT 1: p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);
-  const latest = await db.execute<{ msgDataId: number }>(sql`
-    SELECT msg_data_id AS "msgDataId" FROM broadcasts WHERE account_id = ${seeded.accountId} AND msg_data_id IS NOT NULL ORDER BY id DESC LIMIT 1`);
+  const broadcastSentOn = async (order: 'oldest' | 'latest') =>
+    (
+      await db.execute<{ msgDataId: number }>(sql`
+        SELECT msg_data_id AS "msgDataId" FROM broadcasts
+        WHERE account_id = ${seeded.accountId} AND msg_data_id IS NOT NULL AND NOT is_preview AND coalesce(started_at, created_at) >= ${from}::date
+        ORDER BY coalesce(started_at, created_at) ${order === 'oldest' ? sql`ASC` : sql`DESC`} LIMIT 1`)
+    ).rows[0]!.msgDataId;
+  const halfAYearAgo = new Date(Date.parse(`${to}T00:00:00Z`) - 182 * 86_400_000).toISOString().slice(0, 10);
+  // `kept`: whether the route serves kept answers (a broadcast's totals are always computed: its recipients grow
+  // while it sends, which no fold tells).
   const routes = [
-    ...['followers', 'activation'].flatMap((route) => ['day', 'week', 'month'].map((granularity) => ({ route, granularity, query: `from=${from}&to=${to}&granularity=${granularity}` }))),
-    ...['articles', 'reads'].map((route) => ({ route, granularity: 'day', query: `from=${from}&to=${to}` })),
-    ...latest.rows.map((row) => ({ route: `articles/${row.msgDataId}`, granularity: 'day', query: '' })),
-    { route: 'attributes', granularity: 'now', query: '' },
-    { route: 'attributes', granularity: 'past', query: `date=${from}` },
+    ...['followers', 'activation'].flatMap((route) => ['day', 'week', 'month'].map((granularity) => ({ name: `${route}-${granularity}`, route, query: `from=${from}&to=${to}&granularity=${granularity}`, kept: true }))),
+    ...['articles', 'reads'].map((route) => ({ name: `${route}-day`, route, query: `from=${from}&to=${to}`, kept: true })),
+    { name: 'articles-one-day', route: `articles/${await broadcastSentOn('latest')}`, query: '', kept: false },
+    { name: 'articles-one-year', route: `articles/${await broadcastSentOn('oldest')}`, query: '', kept: false },
+    { name: 'attributes-now', route: 'attributes', query: '', kept: true },
+    { name: 'attributes-past', route: 'attributes', query: `date=${halfAYearAgo}`, kept: true },
   ];
-  for (const { route, granularity, query } of routes) {
+  // The floor: a route that only sends a given body.
+  const bare = Fastify();
+  let bareBody: Buffer = Buffer.alloc(0);
+  bare.get('/body', async (_request, reply) => reply.type('application/json; charset=utf-8').send(bareBody));
+  await bare.ready();
+  for (const { name, route, query, kept } of routes) {
     const url = `/v1/accounts/${seeded.accountId}/stats/${route}?${query}`;
     const probe = await app.inject({ method: 'GET', url, headers });
     if (probe.statusCode !== 200) throw new Error(`${url}: ${probe.statusCode} ${probe.body}`);
-    const result = await timed(() => app.inject({ method: 'GET', url, headers }));
-    log(`${route} by ${granularity}: p50 ${result.p50} ms, p99 ${result.p99} ms`);
-    printResult({ bench: `stats-${route.replace(/\/\d+$/, '-one')}-${granularity}`, value: result.p99, baseline: baseline.p99, ratio: Math.round((result.p99 / baseline.p99) * 10) / 10, unit: 'ms', p50: result.p50, baselineP50: baseline.p50, items: probe.json().items.length, aimP99Ms: 10 });
+    bareBody = probe.rawPayload;
+    const result = await timedInTurn({
+      cold: () => app.inject({ method: 'GET', url, headers: { ...headers, 'cache-control': 'no-cache' } }),
+      cached: () => app.inject({ method: 'GET', url, headers }),
+      bytesOnly: () => bare.inject({ method: 'GET', url: '/body' }),
+    });
+    log(`${name}: cold p50 ${result.cold.p50} ms, p99 ${result.cold.p99} ms; cached p50 ${result.cached.p50} ms, p99 ${result.cached.p99} ms; its ${probe.rawPayload.length} bytes alone p50 ${result.bytesOnly.p50} ms, p99 ${result.bytesOnly.p99} ms`);
+    printResult({
+      bench: `stats-${name}`,
+      value: result.cold.p99,
+      baseline: baseline.p99,
+      ratio: Math.round((result.cold.p99 / baseline.p99) * 10) / 10,
+      unit: 'ms',
+      p50: result.cold.p50,
+      baselineP50: baseline.p50,
+      cachedP50: kept ? result.cached.p50 : null,
+      cachedP99: kept ? result.cached.p99 : null,
+      bytes: probe.rawPayload.length,
+      bytesOnlyP50: result.bytesOnly.p50,
+      bytesOnlyP99: result.bytesOnly.p99,
+      items: probe.json().items.length,
+      aimP99Ms: 10,
+    });
   }
+  await bare.close();
 
   // Freshness: commit → visible in today's activation, with the folder running as in a worker.
   const senders = (

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
+import { createAnswerCache } from './stats.cache.js';
 import { csvStream } from './stats.csv.js';
 import {
   ActivationHourItem,
@@ -41,11 +42,46 @@ function sendCsv<Row extends object>(reply: FastifyReply, columns: string[], row
   return reply.type('text/csv; charset=utf-8').header('content-disposition', 'inline').send(csvStream(columns, rows as Array<Record<string, unknown>>));
 }
 
+/** The size of the kept answers, per process: a year of daily reads or articles is about half a megabyte of JSON. */
+const ANSWER_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Whether the client asked for a freshly computed answer (`Cache-Control: no-cache`), not a kept one. */
+const wantsFresh = (request: FastifyRequest) => /(^|,)\s*no-cache\b/i.test(request.headers['cache-control'] ?? '');
+
 export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = async (app, { stats }) => {
   const tags = ['statistics'];
   const security = adminSecurity;
   const read = { onRequest: app.authenticate, preHandler: app.authorizeAccount('stats:read') };
   const csvNote = 'JSON `{items}`, or CSV with a header line when `format=csv` or `Accept: text/csv`';
+  // Said by the routes answered with answerFromRollups.
+  const keptNote = 'The JSON is kept until the statistics change (a fold of new events); `Cache-Control: no-cache` computes it afresh.';
+  const cache = createAnswerCache(ANSWER_CACHE_BYTES);
+
+  /**
+   * `answer` for figures computed from the rollups alone: the JSON is kept and sent again while the rollups' version
+   * holds, so it is as live as a fresh computation (`compute` reads the rollups after the version is read). The key
+   * is the URL as asked on the day asked (a route's default day is today).
+   */
+  async function answerFromRollups<Payload extends object>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    compute: () => Promise<Payload>,
+    csv: { columns: string[]; rows: (payload: Payload) => object[] },
+  ) {
+    if (wantsCsvFrom(request)) return sendCsv(reply, csv.columns, csv.rows(await compute()));
+    const key = `${stats.today()} ${request.url}`;
+    const version = await stats.rollupVersion();
+    let body = wantsFresh(request) ? undefined : cache.get(key, version);
+    if (!body) {
+      // The route's own serializer (its response schema), as for any other answer.
+      body = Buffer.from(reply.serialize(await compute()) as string);
+      cache.set(key, version, body);
+    }
+    return reply.type('application/json; charset=utf-8').send(body);
+  }
+
+  /** The CSV of an answer `{items}`: its items, with these columns. */
+  const csvOfItems = <Row extends object>(columns: string[]) => ({ columns, rows: (payload: { items: Row[] }) => payload.items });
 
   app.get('/v1/accounts/:id/stats/followers', {
     ...read,
@@ -53,13 +89,18 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       tags,
       security,
       summary: 'Follower growth: new, cancelled, net and cumulative followers per period, by scene',
-      description: csvNote,
+      description: `${csvNote}. ${keptNote}`,
       params: AccountParams,
       querystring: StatsQuery,
       response: { 200: ItemsOf(FollowerGrowthItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answer(request, reply, await stats.followers(request.accountAccess.account.id, request.query), ['refDate', 'newUser', 'cancelUser', 'netUser', 'cumulateUser']),
+      answerFromRollups(
+        request,
+        reply,
+        async () => ({ items: await stats.followers(request.accountAccess.account.id, request.query) }),
+        csvOfItems(['refDate', 'newUser', 'cancelUser', 'netUser', 'cumulateUser']),
+      ),
   });
 
   app.get('/v1/accounts/:id/stats/activation', {
@@ -68,22 +109,18 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       tags,
       security,
       summary: 'Activation: followers who sent messages, messages, average per sender, by type, and senders by messages sent',
-      description: csvNote,
+      description: `${csvNote}. ${keptNote}`,
       params: AccountParams,
       querystring: StatsQuery,
       response: { 200: ItemsOf(ActivationItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answer(request, reply, await stats.activation(request.accountAccess.account.id, request.query), [
-        'refDate',
-        'msgUser',
-        'msgCount',
-        'avgPerUser',
-        'distribution.0',
-        'distribution.1-5',
-        'distribution.6-10',
-        'distribution.>10',
-      ]),
+      answerFromRollups(
+        request,
+        reply,
+        async () => ({ items: await stats.activation(request.accountAccess.account.id, request.query) }),
+        csvOfItems(['refDate', 'msgUser', 'msgCount', 'avgPerUser', 'distribution.0', 'distribution.1-5', 'distribution.6-10', 'distribution.>10']),
+      ),
   });
 
   const engagementColumns = ['intPageReadUser', 'intPageReadCount', 'oriPageReadUser', 'oriPageReadCount', 'shareUser', 'shareCount', 'addToFavUser', 'addToFavCount'];
@@ -94,13 +131,18 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       tags,
       security,
       summary: 'Article engagement per day and article: page readers and reads, original-link readers and reads, sharers and shares, favourites',
-      description: `${csvNote}. Per day only (granularity=day).`,
+      description: `${csvNote}. Per day only (granularity=day). ${keptNote}`,
       params: AccountParams,
       querystring: StatsQuery,
       response: { 200: ItemsOf(ArticleDayItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answer(request, reply, await stats.articles(request.accountAccess.account.id, request.query), ['refDate', 'msgDataId', 'articleIndex', 'title', ...engagementColumns]),
+      answerFromRollups(
+        request,
+        reply,
+        async () => ({ items: await stats.articles(request.accountAccess.account.id, request.query) }),
+        csvOfItems(['refDate', 'msgDataId', 'articleIndex', 'title', ...engagementColumns]),
+      ),
   });
 
   app.get('/v1/accounts/:id/stats/articles/:msgDataId', {
@@ -114,6 +156,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       querystring: ArticleQuery,
       response: { 200: ItemsOf(ArticleTotalItem), ...problems(400, 401, 403, 404) },
     },
+    // Not kept: the recipients (targetUser) grow while the broadcast is sending, which no fold tells.
     handler: async (request, reply) =>
       answer(request, reply, await stats.articleTotals(request.accountAccess.account.id, request.params.msgDataId), [
         'refDate',
@@ -130,16 +173,18 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       tags,
       security,
       summary: "One news broadcast's articles per hour of one day: readers and reads, original-link readers and reads, sharers and shares, favourites",
-      description: csvNote,
+      description: `${csvNote}. ${keptNote}`,
       params: ArticleParams,
       querystring: HourlyQuery,
       response: { 200: ItemsOf(ArticleHourItem), ...problems(400, 401, 403, 404) },
     },
-    handler: async (request, reply) => {
-      const { msgDataId } = request.params;
-      const items = await stats.articleByHour(request.accountAccess.account.id, msgDataId, request.query.date ?? stats.today());
-      return answer(request, reply, items, ['refDate', 'refHour', 'articleIndex', 'title', ...engagementColumns]);
-    },
+    handler: async (request, reply) =>
+      answerFromRollups(
+        request,
+        reply,
+        async () => ({ items: await stats.articleByHour(request.accountAccess.account.id, request.params.msgDataId, request.query.date ?? stats.today()) }),
+        csvOfItems(['refDate', 'refHour', 'articleIndex', 'title', ...engagementColumns]),
+      ),
   });
 
   app.get('/v1/accounts/:id/stats/reads', {
@@ -148,12 +193,13 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       tags,
       security,
       summary: "The account's article engagement per day, with reads by source and shares by scene",
-      description: `${csvNote}. Per day only (granularity=day).`,
+      description: `${csvNote}. Per day only (granularity=day). ${keptNote}`,
       params: AccountParams,
       querystring: StatsQuery,
       response: { 200: ItemsOf(ReadDayItem), ...problems(400, 401, 403, 404) },
     },
-    handler: async (request, reply) => answer(request, reply, await stats.reads(request.accountAccess.account.id, request.query), ['refDate', ...engagementColumns]),
+    handler: async (request, reply) =>
+      answerFromRollups(request, reply, async () => ({ items: await stats.reads(request.accountAccess.account.id, request.query) }), csvOfItems(['refDate', ...engagementColumns])),
   });
 
   app.get('/v1/accounts/:id/stats/attributes', {
@@ -162,15 +208,13 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       tags,
       security,
       summary: 'Followers by gender, language, country, province and city, now or at the end of a past day',
-      description: `${csvNote} (the items).`,
+      description: `${csvNote} (the items). ${keptNote}`,
       params: AccountParams,
       querystring: AttributesQuery,
       response: { 200: AttributesAnswer, ...problems(400, 401, 403, 404) },
     },
-    handler: async (request, reply) => {
-      const answered = await stats.attributes(request.accountAccess.account.id, request.query);
-      return wantsCsvFrom(request) ? sendCsv(reply as FastifyReply, ['attribute', 'value', 'followers', 'share'], answered.items) : answered;
-    },
+    handler: async (request, reply) =>
+      answerFromRollups(request, reply, () => stats.attributes(request.accountAccess.account.id, request.query), csvOfItems(['attribute', 'value', 'followers', 'share'])),
   });
 
   app.get('/v1/accounts/:id/stats/activation/hourly', {
@@ -179,13 +223,18 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       tags,
       security,
       summary: 'Activation per hour of one day: senders within the hour, messages, by type',
-      description: csvNote,
+      description: `${csvNote}. ${keptNote}`,
       params: AccountParams,
       querystring: HourlyQuery,
       response: { 200: ItemsOf(ActivationHourItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answer(request, reply, await stats.activationByHour(request.accountAccess.account.id, request.query.date ?? stats.today()), ['refDate', 'refHour', 'msgUser', 'msgCount']),
+      answerFromRollups(
+        request,
+        reply,
+        async () => ({ items: await stats.activationByHour(request.accountAccess.account.id, request.query.date ?? stats.today()) }),
+        csvOfItems(['refDate', 'refHour', 'msgUser', 'msgCount']),
+      ),
   });
 
   app.get('/v1/accounts/:id/stats/reads/hourly', {
@@ -194,12 +243,17 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       tags,
       security,
       summary: "The account's article engagement per hour of one day, with reads by source and shares by scene",
-      description: csvNote,
+      description: `${csvNote}. ${keptNote}`,
       params: AccountParams,
       querystring: HourlyQuery,
       response: { 200: ItemsOf(ReadHourItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answer(request, reply, await stats.readsByHour(request.accountAccess.account.id, request.query.date ?? stats.today()), ['refDate', 'refHour', ...engagementColumns]),
+      answerFromRollups(
+        request,
+        reply,
+        async () => ({ items: await stats.readsByHour(request.accountAccess.account.id, request.query.date ?? stats.today()) }),
+        csvOfItems(['refDate', 'refHour', ...engagementColumns]),
+      ),
   });
 };

@@ -4,18 +4,22 @@ import { AppError } from '../../errors.js';
 import { calendarDayIn } from '../accounts/quota-window.js';
 import { ARTICLE_HOURLY_PREFIX } from './fold.repo.js';
 import {
+  ACTION_FIELDS,
   findStatsArticles,
   listAttributesOn,
   followersBefore,
-  listArticleDays,
+  listArticleDayFigures,
   listArticleDetailDays,
   listBroadcastArticleDays,
   listFollowDays,
+  listFollowNetDays,
   listHourly,
   listMessagePeriods,
   listNewsSentOn,
-  listReadDays,
+  listReadChannelDays,
+  readRollupVersion,
   type ArticleDayRow,
+  type EngagementFigures,
   type Period,
 } from './stats.repo.js';
 
@@ -120,6 +124,21 @@ async function followerGrowth(db: Database, accountId: number, range: StatsRange
   });
 }
 
+/** Followers at the end of each period that starts on one of `starts` (in order): its last day's, or now for the current one. */
+async function followersAtPeriodEnds(db: Database, accountId: number, starts: string[], period: Period): Promise<number[]> {
+  const [days, before] = await Promise.all([
+    listFollowNetDays(db, accountId, starts[0]!, periodEnd(starts.at(-1)!, period)),
+    followersBefore(db, accountId, starts[0]!),
+  ]);
+  const netByStart = new Map(starts.map((start) => [start, 0]));
+  for (const { day, net } of days) {
+    const start = periodStart(day, period);
+    netByStart.set(start, netByStart.get(start)! + net);
+  }
+  let cumulative = before;
+  return starts.map((start) => (cumulative += netByStart.get(start)!));
+}
+
 /** Rollup rows kept under WeChat's msg_type where it groups two of ours: 'wechat:4', 'wechat:6'. */
 const WECHAT_TYPE_PREFIX = 'wechat:';
 
@@ -151,11 +170,13 @@ async function upstreamByWechatType(db: Database, accountId: number, range: Stat
  */
 async function activation(db: Database, accountId: number, range: StatsRange) {
   const starts = periodStarts(range.from, range.to, range.granularity);
-  const [rows, growth] = await Promise.all([listMessagePeriods(db, accountId, range.granularity, starts[0]!, starts.at(-1)!), followerGrowth(db, accountId, range)]);
+  const [rows, followersAtEnd] = await Promise.all([
+    listMessagePeriods(db, accountId, range.granularity, starts[0]!, starts.at(-1)!),
+    followersAtPeriodEnds(db, accountId, starts, range.granularity),
+  ]);
   const byStart = new Map(starts.map((start) => [start, [] as typeof rows]));
   for (const row of rows) byStart.get(row.periodStart)?.push(row);
-  const followersAtEnd = new Map(growth.map((period) => [period.refDate, period.cumulateUser]));
-  return starts.map((refDate) => {
+  return starts.map((refDate, index) => {
     const types = byStart.get(refDate)!.sort((a, b) => (a.msgType < b.msgType ? -1 : 1));
     const all = types.find((type) => type.msgType === 'all');
     const msgUser = all?.msgUser ?? 0;
@@ -167,7 +188,7 @@ async function activation(db: Database, accountId: number, range: StatsRange) {
       avgPerUser: msgUser === 0 ? 0 : Math.round((msgCount / msgUser) * 100) / 100,
       byType: types.filter((type) => type.msgType !== 'all' && !type.msgType.startsWith(WECHAT_TYPE_PREFIX)).map(({ msgType, msgUser: users, msgCount: count }) => ({ msgType, msgUser: users, msgCount: count })),
       distribution: {
-        '0': Math.max(0, (followersAtEnd.get(refDate) ?? 0) - msgUser),
+        '0': Math.max(0, followersAtEnd[index]! - msgUser),
         '1-5': all?.senders1To5 ?? 0,
         '6-10': all?.senders6To10 ?? 0,
         '>10': all?.sendersOver10 ?? 0,
@@ -176,15 +197,7 @@ async function activation(db: Database, accountId: number, range: StatsRange) {
   });
 }
 
-/** WeChat's names for the figures of each engagement action: users and events. */
-const ACTION_FIELDS = {
-  read: ['intPageReadUser', 'intPageReadCount'],
-  original: ['oriPageReadUser', 'oriPageReadCount'],
-  share: ['shareUser', 'shareCount'],
-  favorite: ['addToFavUser', 'addToFavCount'],
-} as const;
 type ActionName = keyof typeof ACTION_FIELDS;
-type EngagementFigures = Record<(typeof ACTION_FIELDS)[ActionName][number], number>;
 
 const noEngagement = (): EngagementFigures => ({
   intPageReadUser: 0,
@@ -210,21 +223,9 @@ function perDayOnly(range: StatsRange, what: string) {
 }
 
 /** Per day and article with any engagement: users and events per action, with the article's title. */
-async function articles(db: Database, accountId: number, range: StatsRange, timezone: string) {
+async function articles(db: Database, accountId: number, range: StatsRange) {
   perDayOnly(range, 'article statistics');
-  const rows = await listArticleDays(db, accountId, range.from, range.to);
-  const byKey = new Map<string, { refDate: string; msgDataId: number; articleIndex: number } & EngagementFigures>();
-  for (const row of rows) {
-    const key = `${row.day}/${row.msgDataId}/${row.articleIndex}`;
-    let item = byKey.get(key);
-    if (!item) byKey.set(key, (item = { refDate: row.day, msgDataId: row.msgDataId, articleIndex: row.articleIndex, ...noEngagement() }));
-    addEngagement(item, row.action, row.users, row.count);
-  }
-  const known = await findStatsArticles(db, accountId, [...new Set(rows.map((row) => row.msgDataId))], timezone);
-  const titles = new Map(known.map((article) => [`${article.msgDataId}/${article.articleIndex}`, article.title]));
-  return [...byKey.values()]
-    .sort((a, b) => (a.refDate !== b.refDate ? (a.refDate < b.refDate ? -1 : 1) : a.msgDataId - b.msgDataId || a.articleIndex - b.articleIndex))
-    .map((item) => ({ ...item, title: titles.get(`${item.msgDataId}/${item.articleIndex}`) ?? '' }));
+  return listArticleDayFigures(db, accountId, range.from, range.to);
 }
 
 /** The articles of one news broadcast the account sent (not a preview); 404 ARTICLE_NOT_FOUND if there is none. */
@@ -259,38 +260,59 @@ async function articleTotals(db: Database, accountId: number, msgDataId: number,
     });
 }
 
+/** Just the engagement figures of a row, in the API's order. */
+const engagementOf = (row: EngagementFigures): EngagementFigures => ({
+  intPageReadUser: row.intPageReadUser,
+  intPageReadCount: row.intPageReadCount,
+  oriPageReadUser: row.oriPageReadUser,
+  oriPageReadCount: row.oriPageReadCount,
+  shareUser: row.shareUser,
+  shareCount: row.shareCount,
+  addToFavUser: row.addToFavUser,
+  addToFavCount: row.addToFavCount,
+});
+
+/** Where a share went, as a channel of the engagement rollups: 'scene:<friend|moments|other>'. */
+const SHARE_SCENE_PREFIX = 'scene:';
+
 /**
- * Engagement rows of one day or hour (action, channel, users, count) shaped as the API gives them: totals ('all'),
- * by where articles were opened, and shares by where they went ('scene:<scene>').
+ * The engagement of one day or hour, one row per channel with each action's figures, in channel order, shaped as
+ * the API gives it: totals (channel 'all'), by where articles were opened, and shares by where they went.
  */
-function engagementBreakdown(rows: Array<{ action: string; channel: string; users: number; count: number }>) {
-  const totals = noEngagement();
-  const sources = new Map<string, EngagementFigures>();
-  const shareScenes = new Map<string, { shareUser: number; shareCount: number }>();
-  for (const row of rows) {
-    if (row.channel === 'all') addEngagement(totals, row.action, row.users, row.count);
-    else if (row.channel.startsWith('scene:')) shareScenes.set(row.channel.slice('scene:'.length), { shareUser: row.users, shareCount: row.count });
-    else {
-      const source = sources.get(row.channel) ?? noEngagement();
-      addEngagement(source, row.action, row.users, row.count);
-      sources.set(row.channel, source);
-    }
+function channelBreakdown(channels: Array<{ channel: string } & EngagementFigures>) {
+  let totals = noEngagement();
+  const bySource = [];
+  const byShareScene = [];
+  for (const row of channels) {
+    if (row.channel === 'all') totals = engagementOf(row);
+    else if (row.channel.startsWith(SHARE_SCENE_PREFIX)) {
+      byShareScene.push({ shareScene: row.channel.slice(SHARE_SCENE_PREFIX.length), shareUser: row.shareUser, shareCount: row.shareCount });
+    } else bySource.push({ userSource: row.channel, ...engagementOf(row) });
   }
-  const byName = <T>(entries: Map<string, T>) => [...entries].sort(([a], [b]) => (a < b ? -1 : 1));
-  return {
-    ...totals,
-    bySource: byName(sources).map(([userSource, figures]) => ({ userSource, ...figures })),
-    byShareScene: byName(shareScenes).map(([shareScene, figures]) => ({ shareScene, ...figures })),
-  };
+  return { ...totals, bySource, byShareScene };
+}
+
+/** Engagement rows of one day or hour (action, channel, users, count) shaped as channelBreakdown does. */
+function engagementBreakdown(rows: Array<{ action: string; channel: string; users: number; count: number }>) {
+  const channels = new Map<string, { channel: string } & EngagementFigures>();
+  for (const row of rows) {
+    let figures = channels.get(row.channel);
+    if (!figures) channels.set(row.channel, (figures = { channel: row.channel, ...noEngagement() }));
+    addEngagement(figures, row.action, row.users, row.count);
+  }
+  return channelBreakdown([...channels.values()].sort((a, b) => (a.channel < b.channel ? -1 : 1)));
 }
 
 /** The account's engagement per day: totals, reads by where they came from, shares by where they went. */
 async function reads(db: Database, accountId: number, range: StatsRange) {
   perDayOnly(range, 'reads');
-  const rows = await listReadDays(db, accountId, range.from, range.to);
-  const days = new Map(periodStarts(range.from, range.to, 'day').map((day) => [day, [] as typeof rows]));
-  for (const row of rows) days.get(row.day)?.push(row);
-  return [...days].map(([refDate, dayRows]) => ({ refDate, ...engagementBreakdown(dayRows) }));
+  const rows = await listReadChannelDays(db, accountId, range.from, range.to);
+  let next = 0;
+  return periodStarts(range.from, range.to, 'day').map((refDate) => {
+    const first = next;
+    while (next < rows.length && rows[next]!.day === refDate) next++;
+    return { refDate, ...channelBreakdown(rows.slice(first, next)) };
+  });
 }
 
 /** One day's activation per hour (0–23): senders within the hour, messages, by type (ours, as per day). */
@@ -424,11 +446,16 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
   return {
     followers: (accountId: number, range: StatsRange) => followerGrowth(db, accountId, checked(range)),
     activation: (accountId: number, range: StatsRange) => activation(db, accountId, checked(range)),
-    articles: (accountId: number, range: StatsRange) => articles(db, accountId, checked(range), deps.timeZone),
+    articles: (accountId: number, range: StatsRange) => articles(db, accountId, checked(range)),
     articleTotals: (accountId: number, msgDataId: number) => articleTotals(db, accountId, msgDataId, today(), deps.timeZone),
     reads: (accountId: number, range: StatsRange) => reads(db, accountId, checked(range)),
     /** Today in the statistics' time zone. */
     today,
+    /**
+     * The rollups' version (readRollupVersion): answers computed from the rollups after reading it stay true while it
+     * holds. Whatever else they show (a broadcast's recipients while it is sending) is not covered.
+     */
+    rollupVersion: () => readRollupVersion(db),
     /** One day, per hour: activation, and article engagement. */
     activationByHour: (accountId: number, day: string) => activationByHour(db, accountId, checkDay(day)),
     readsByHour: (accountId: number, day: string) => readsByHour(db, accountId, checkDay(day)),

@@ -1,0 +1,99 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Consumers } from '../../src/queues/consumers.js';
+import { createAccount, registerAdmin, type AdminSession } from '../helpers/admin.js';
+import { newsMessage, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
+import { createWechatUser, follow } from '../helpers/client.js';
+import { useTestContext } from '../helpers/context.js';
+import { startWorker } from '../helpers/worker.js';
+
+// The folder runs only when a test asks (catchUp), so each test decides what has been folded.
+const ctx = useTestContext({ STATS_FOLD_INTERVAL_MS: '60000' });
+let worker: Consumers;
+beforeAll(async () => {
+  worker = await startWorker(ctx);
+});
+afterAll(async () => {
+  await worker?.close();
+});
+
+const TODAY = '2026-11-02';
+
+async function get(session: AdminSession, accountId: number, route: string, headers: Record<string, string> = {}) {
+  const response = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${accountId}/stats/${route}`, headers: { ...session.headers, ...headers } });
+  expect(response.statusCode, response.body).toBe(200);
+  return response;
+}
+
+describe('kept stats answers', () => {
+  it('are computed again once a fold adds events of any kind, and are the bytes a fresh computation gives', async () => {
+    ctx.clock.set(`${TODAY}T04:00:00Z`);
+    const owner = await registerAdmin(ctx.app);
+    const account = await createAccount(ctx.app, owner);
+    const [a, b] = [await createWechatUser(ctx.app), await createWechatUser(ctx.app)];
+    await follow(ctx.app, a, account.appid);
+    await worker.statsFolder.catchUp();
+    const range = `from=${TODAY}&to=${TODAY}`;
+    const followers = async () => (await get(owner, account.id, `followers?${range}`)).json().items[0];
+    const activation = async () => (await get(owner, account.id, `activation?${range}`)).json().items[0];
+    const reads = async () => (await get(owner, account.id, `reads?${range}`)).json().items[0];
+
+    const first = await get(owner, account.id, `followers?${range}`);
+    const kept = await get(owner, account.id, `followers?${range}`);
+    const fresh = await get(owner, account.id, `followers?${range}`, { 'cache-control': 'no-cache' });
+    expect(kept.body).toBe(first.body);
+    expect(fresh.body).toBe(first.body);
+    expect(kept.headers['content-type']).toBe(fresh.headers['content-type']);
+    expect(first.json().items[0]).toMatchObject({ newUser: 1, cumulateUser: 1 });
+    expect(await activation()).toMatchObject({ msgUser: 0, distribution: { '0': 1 } });
+
+    // A follow: not in the figures until folded, then in every answer that counts followers.
+    await follow(ctx.app, b, account.appid);
+    expect(await followers()).toMatchObject({ newUser: 1, cumulateUser: 1 });
+    await worker.statsFolder.catchUp();
+    expect(await followers()).toMatchObject({ newUser: 2, cumulateUser: 2 });
+    expect(await activation()).toMatchObject({ msgUser: 0, distribution: { '0': 2 } });
+    expect((await get(owner, account.id, 'attributes')).json()).toMatchObject({ refDate: TODAY, total: 2 });
+
+    // A message.
+    const said = await ctx.app.inject({ method: 'POST', url: '/client/v1/messages', headers: a.headers, payload: { appid: account.appid, msgType: 'text', content: 'hi' } });
+    expect(said.statusCode, said.body).toBe(201);
+    await worker.statsFolder.catchUp();
+    expect(await activation()).toMatchObject({ msgUser: 1, msgCount: 1, distribution: { '0': 1, '1-5': 1 } });
+
+    // An article read.
+    const sent = await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: newsMessage(1) });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const msgDataId = (await waitForFinish(ctx.app, owner, account.id, sent.json().id)).msgDataId as number;
+    expect(await reads()).toMatchObject({ intPageReadUser: 0, intPageReadCount: 0 });
+    const read = await ctx.app.inject({
+      method: 'POST',
+      url: '/client/v1/engagements',
+      headers: b.headers,
+      payload: { appid: account.appid, msgDataId, articleIndex: 1, action: 'read', source: 'session' },
+    });
+    expect(read.statusCode, read.body).toBe(201);
+    await worker.statsFolder.catchUp();
+    expect(await reads()).toMatchObject({ intPageReadUser: 1, intPageReadCount: 1, bySource: [{ userSource: 'session', intPageReadUser: 1 }] });
+    expect((await get(owner, account.id, `articles?${range}`)).json().items).toMatchObject([{ msgDataId, articleIndex: 1, intPageReadUser: 1 }]);
+  });
+
+  it('are served while the rollups have not moved; Cache-Control: no-cache and CSV are computed afresh', async () => {
+    ctx.clock.set(`${TODAY}T04:00:00Z`);
+    const owner = await registerAdmin(ctx.app);
+    const account = await createAccount(ctx.app, owner);
+    await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
+    await worker.statsFolder.catchUp();
+    const route = `followers?from=${TODAY}&to=${TODAY}`;
+    expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 1 });
+
+    // Rollups changed behind the folds' back (no cursor moved): the kept answer stands until asked for afresh.
+    await ctx.deps.database.db.execute(sql`
+      UPDATE stats_follow_daily SET new_user = 11, by_scene = '{"ADD_SCENE_SEARCH": [11, 0]}' WHERE account_id = ${account.id}`);
+    expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 1 });
+    expect((await get(owner, account.id, `${route}&format=csv`)).body).toContain(`${TODAY},11,`);
+    expect((await get(owner, account.id, route, { 'cache-control': 'no-cache' })).json().items[0]).toMatchObject({ newUser: 11 });
+    // The fresh answer is kept in its place.
+    expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 11 });
+  });
+});
