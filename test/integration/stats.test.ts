@@ -99,6 +99,17 @@ describe('statistics', () => {
       ['2026-11-01', 1, 1, 2],
     ]);
 
+    // By scene over the range, most follows first, then by scene; as CSV too (what the console's sources chart shows).
+    const sources = [
+      { scene: 'ADD_SCENE_SEARCH', newUser: 2, cancelUser: 1 },
+      { scene: 'ADD_SCENE_PROFILE_CARD', newUser: 1, cancelUser: 0 },
+      { scene: 'ADD_SCENE_QR_CODE', newUser: 1, cancelUser: 1 },
+    ];
+    expect(await stats(owner, account.id, 'followers/sources', 'from=2026-10-30&to=2026-11-02')).toEqual(sources);
+    expect(await stats(owner, account.id, 'followers/sources', 'from=2026-11-01&to=2026-11-02')).toEqual([{ scene: 'ADD_SCENE_SEARCH', newUser: 1, cancelUser: 1 }]);
+    const sourcesCsv = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/followers/sources?from=2026-10-30&to=2026-11-02&format=csv`, headers: owner.headers });
+    expect(sourcesCsv.body).toBe(['scene,newUser,cancelUser', ...sources.map((row) => `${row.scene},${row.newUser},${row.cancelUser}`)].join('\r\n') + '\r\n');
+
     // Whole periods: a range that ends on Oct 31 still gives its week in full, Nov 1 included (Oct 26 – Nov 1).
     const byWeek = await stats(owner, account.id, 'followers', 'from=2026-10-31&to=2026-10-31&granularity=week');
     expect(byWeek.map((row) => [row.refDate, row.newUser, row.cancelUser, row.cumulateUser])).toEqual([['2026-10-26', 4, 2, 2]]);

@@ -14,6 +14,7 @@ import {
   AttributesAnswer,
   AttributesQuery,
   FollowerGrowthItem,
+  FollowerSourceItem,
   HourlyQuery,
   ItemsOf,
   ReadDayItem,
@@ -100,6 +101,26 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         reply,
         async () => ({ items: await stats.followers(request.accountAccess.account.id, request.query) }),
         csvOfItems(['refDate', 'newUser', 'cancelUser', 'netUser', 'cumulateUser']),
+      ),
+  });
+
+  app.get('/v1/accounts/:id/stats/followers/sources', {
+    ...read,
+    schema: {
+      tags,
+      security,
+      summary: 'Follows and unfollows by scene over the periods of the range (the growth answer\'s userSource, summed), most follows first',
+      description: `${csvNote}. ${keptNote}`,
+      params: AccountParams,
+      querystring: StatsQuery,
+      response: { 200: ItemsOf(FollowerSourceItem), ...problems(400, 401, 403, 404) },
+    },
+    handler: async (request, reply) =>
+      answerFromRollups(
+        request,
+        reply,
+        async () => ({ items: await stats.followerSources(request.accountAccess.account.id, request.query) }),
+        csvOfItems(['scene', 'newUser', 'cancelUser']),
       ),
   });
 

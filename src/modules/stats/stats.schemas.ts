@@ -29,6 +29,15 @@ export const FollowerGrowthItem = Type.Object(
   { additionalProperties: false },
 );
 
+export const FollowerSourceItem = Type.Object(
+  {
+    scene: Type.String({ description: "the scene followers came from (WeChat's user_source / subscribe_scene)" }),
+    newUser: Count,
+    cancelUser: Type.Integer({ minimum: 0, description: 'unfollows of followers who came from this scene' }),
+  },
+  { additionalProperties: false },
+);
+
 export const ActivationItem = Type.Object(
   {
     refDate: Type.String({ description: 'the first day of the period' }),

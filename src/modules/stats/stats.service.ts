@@ -124,6 +124,23 @@ async function followerGrowth(db: Database, accountId: number, range: StatsRange
   });
 }
 
+/**
+ * Follows and unfollows by scene over the periods of `range` (as the growth answer's userSource, summed): most follows
+ * first, then by scene, the order in which the console draws them.
+ */
+async function followerSources(db: Database, accountId: number, range: StatsRange) {
+  const totals = new Map<string, { scene: string; newUser: number; cancelUser: number }>();
+  for (const period of await followerGrowth(db, accountId, range)) {
+    for (const source of period.userSource) {
+      const total = totals.get(source.scene) ?? { scene: source.scene, newUser: 0, cancelUser: 0 };
+      total.newUser += source.newUser;
+      total.cancelUser += source.cancelUser;
+      totals.set(source.scene, total);
+    }
+  }
+  return [...totals.values()].sort((a, b) => b.newUser - a.newUser || (a.scene < b.scene ? -1 : 1));
+}
+
 /** Followers at the end of each period that starts on one of `starts` (in order): its last day's, or now for the current one. */
 async function followersAtPeriodEnds(db: Database, accountId: number, starts: string[], period: Period): Promise<number[]> {
   const [days, before] = await Promise.all([
@@ -445,6 +462,7 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
   const checked = (range: StatsRange) => checkRange(range, today());
   return {
     followers: (accountId: number, range: StatsRange) => followerGrowth(db, accountId, checked(range)),
+    followerSources: (accountId: number, range: StatsRange) => followerSources(db, accountId, checked(range)),
     activation: (accountId: number, range: StatsRange) => activation(db, accountId, checked(range)),
     articles: (accountId: number, range: StatsRange) => articles(db, accountId, checked(range)),
     articleTotals: (accountId: number, msgDataId: number) => articleTotals(db, accountId, msgDataId, today(), deps.timeZone),
