@@ -1,49 +1,20 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { MIGRATIONS_FOLDER, quoteIdentifier } from '../../src/db/migrate.js';
+import { runMigrations } from '../../src/db/migrate.js';
 import { dropDatabase, testServerUrl } from '../helpers/databases.js';
+import { migrateThrough } from '../helpers/migrations.js';
 
 const MIGRATION = '0006_deliveries_by_broadcast';
 const database = `${inject('runId')}_deliveries_migration`;
-const scratch = mkdtempSync(join(tmpdir(), 'oa-migrations-'));
 
 afterAll(async () => {
-  rmSync(scratch, { recursive: true, force: true });
   await dropDatabase(database);
 });
 
-/** Applies the migrations of `folder` to the test's database. */
-async function migrateWith(folder: string) {
-  const client = new pg.Client({ connectionString: testServerUrl(database) });
-  await client.connect();
-  try {
-    await client.query('SET client_min_messages TO warning');
-    await migrate(drizzle(client), { migrationsFolder: folder });
-  } finally {
-    await client.end();
-  }
-}
-
 describe(`migration ${MIGRATION}`, () => {
   it('re-keys existing deliveries by (broadcast_id, follower_id) and keeps every row', async () => {
-    const admin = new pg.Client({ connectionString: testServerUrl('postgres') });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
-    await admin.end();
-
-    // The database as it was before this migration: the migrations folder with the journal cut just before it.
-    cpSync(MIGRATIONS_FOLDER, scratch, { recursive: true });
-    const journalFile = join(scratch, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ tag: string }> };
-    const cut = journal.entries.findIndex((entry) => entry.tag === MIGRATION);
-    expect(cut).toBeGreaterThan(0);
-    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
-    await migrateWith(scratch);
+    // The database as it was before this migration.
+    await migrateThrough(testServerUrl(database), '0005_tags_per_account_quota_windows');
 
     const client = new pg.Client({ connectionString: testServerUrl(database) });
     await client.connect();
@@ -57,7 +28,7 @@ describe(`migration ${MIGRATION}`, () => {
       const before = (await client.query(rows)).rows;
       expect(before.length).toBeGreaterThan(200);
 
-      await migrateWith(MIGRATIONS_FOLDER);
+      await runMigrations(testServerUrl(database));
 
       expect((await client.query(rows)).rows).toEqual(before);
       const indexes = await client.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'deliveries'`);

@@ -1,21 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Consumers } from '../../src/queues/consumers.js';
+import { describe, expect, it } from 'vitest';
 import { createAccount, registerAdmin, type AdminSession } from '../helpers/admin.js';
 import { newsMessage, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { createWechatUser, follow } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
-import { startWorker } from '../helpers/worker.js';
+import { useWorker } from '../helpers/worker.js';
 
 // The folder runs only when a test asks (catchUp), so each test decides what has been folded.
 const ctx = useTestContext({ STATS_FOLD_INTERVAL_MS: '60000' });
-let worker: Consumers;
-beforeAll(async () => {
-  worker = await startWorker(ctx);
-});
-afterAll(async () => {
-  await worker?.close();
-});
+const worker = useWorker(ctx);
 
 const TODAY = '2026-11-02';
 
@@ -32,7 +25,7 @@ describe('kept stats answers', () => {
     const account = await createAccount(ctx.app, owner);
     const [a, b] = [await createWechatUser(ctx.app), await createWechatUser(ctx.app)];
     await follow(ctx.app, a, account.appid);
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     const range = `from=${TODAY}&to=${TODAY}`;
     const followers = async () => (await get(owner, account.id, `followers?${range}`)).json().items[0];
     const activation = async () => (await get(owner, account.id, `activation?${range}`)).json().items[0];
@@ -50,7 +43,7 @@ describe('kept stats answers', () => {
     // A follow: not in the figures until folded, then in every answer that counts followers.
     await follow(ctx.app, b, account.appid);
     expect(await followers()).toMatchObject({ newUser: 1, cumulateUser: 1 });
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     expect(await followers()).toMatchObject({ newUser: 2, cumulateUser: 2 });
     expect(await activation()).toMatchObject({ msgUser: 0, distribution: { '0': 2 } });
     expect((await get(owner, account.id, 'attributes')).json()).toMatchObject({ refDate: TODAY, total: 2 });
@@ -58,7 +51,7 @@ describe('kept stats answers', () => {
     // A message.
     const said = await ctx.app.inject({ method: 'POST', url: '/client/v1/messages', headers: a.headers, payload: { appid: account.appid, msgType: 'text', content: 'hi' } });
     expect(said.statusCode, said.body).toBe(201);
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     expect(await activation()).toMatchObject({ msgUser: 1, msgCount: 1, distribution: { '0': 1, '1-5': 1 } });
 
     // An article read.
@@ -73,7 +66,7 @@ describe('kept stats answers', () => {
       payload: { appid: account.appid, msgDataId, articleIndex: 1, action: 'read', source: 'session' },
     });
     expect(read.statusCode, read.body).toBe(201);
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     expect(await reads()).toMatchObject({ intPageReadUser: 1, intPageReadCount: 1, bySource: [{ userSource: 'session', intPageReadUser: 1 }] });
     expect((await get(owner, account.id, `articles?${range}`)).json().items).toMatchObject([{ msgDataId, articleIndex: 1, intPageReadUser: 1 }]);
   });
@@ -83,7 +76,7 @@ describe('kept stats answers', () => {
     const owner = await registerAdmin(ctx.app);
     const account = await createAccount(ctx.app, owner);
     await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     const route = `followers?from=${TODAY}&to=${TODAY}`;
     expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 1 });
 

@@ -1,26 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WechatError } from '../../src/errors.js';
 import { recountAccount } from '../../src/modules/stats/fold.repo.js';
-import type { Consumers } from '../../src/queues/consumers.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { newsMessage, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
 import { childEnv, startEntryPoint } from '../helpers/processes.js';
-import { startWorker } from '../helpers/worker.js';
+import { useWorker } from '../helpers/worker.js';
 
 // The folder runs only when a test asks (catchUp), so each test decides what has been folded.
 const ctx = useTestContext({ STATS_FOLD_INTERVAL_MS: '60000' });
-let worker: Consumers;
-beforeAll(async () => {
-  worker = await startWorker(ctx);
-});
-afterAll(async () => {
-  await worker?.close();
-});
+const worker = useWorker(ctx);
 
 const db = () => ctx.deps.database.db;
 
@@ -71,7 +64,7 @@ describe('statistics', () => {
     await say(b, account);
     ctx.clock.set('2026-11-02T04:00:00Z');
 
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     const growth = await stats(owner, account.id, 'followers', 'from=2026-10-30&to=2026-11-02');
     expect(growth).toEqual([
       { refDate: '2026-10-30', newUser: 0, cancelUser: 0, netUser: 0, cumulateUser: 0, userSource: [] },
@@ -150,7 +143,7 @@ describe('statistics', () => {
     // On Nov 2 d follows and nobody writes: three followers sent no message; over the month b and c wrote, d did not.
     const d = await createWechatUser(ctx.app);
     await follow(ctx.app, d, account.appid);
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     expect((await stats(owner, account.id, 'activation', 'from=2026-11-02&to=2026-11-02'))[0]).toMatchObject({ msgUser: 0, distribution: { '0': 3, '1-5': 0 } });
     expect((await stats(owner, account.id, 'activation', 'from=2026-11-02&to=2026-11-02&granularity=month'))[0]).toMatchObject({ msgUser: 2, distribution: { '0': 1, '1-5': 2 } });
   });
@@ -197,9 +190,9 @@ describe('statistics', () => {
         await say(user, account, roll < 2 ? 'image' : roll < 3 ? 'video' : roll < 4 ? 'shortvideo' : roll < 5 ? 'link' : 'text');
       }
       // Fold now and then, so rollups are added to in many small steps, as in production.
-      if (step % 37 === 0) await worker.statsFolder.catchUp();
+      if (step % 37 === 0) await worker().statsFolder.catchUp();
     }
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
 
     const recount = async () => ({
       follows: (
@@ -325,7 +318,7 @@ describe('statistics', () => {
     ctx.clock.set('2026-12-01T04:00:00Z');
     await follow(ctx.app, early, account.appid);
     await follow(ctx.app, late, account.appid);
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     const row = (await db().execute<{ followerId: number; wechatUserId: number }>(sql`
       SELECT id AS "followerId", wechat_user_id AS "wechatUserId" FROM followers WHERE account_id = ${account.id} ORDER BY id LIMIT 1`)).rows[0]!;
     const insertMessage = (client: pg.Client) =>
@@ -346,14 +339,14 @@ describe('statistics', () => {
       await say(late, account);
       const messagesOn = async () =>
         (await stats(owner, account.id, 'activation', 'from=2026-12-01&to=2026-12-01'))[0]!.msgCount;
-      await worker.statsFolder.catchUp();
-      await worker.statsFolder.catchUp();
+      await worker().statsFolder.catchUp();
+      await worker().statsFolder.catchUp();
       // The committed message waits behind the held ids: counting it now would skip them for good.
       expect(await messagesOn()).toBe(0);
       await slow.query('COMMIT');
       await rolledBack.query('ROLLBACK');
       // The rolled-back id is passed once every transaction that could hold it has ended: two folds prove it.
-      for (let i = 0; i < 3; i++) await worker.statsFolder.catchUp();
+      for (let i = 0; i < 3; i++) await worker().statsFolder.catchUp();
       expect(await messagesOn()).toBe(2);
     } finally {
       await Promise.all([slow.end(), rolledBack.end()]);
@@ -393,7 +386,7 @@ describe('statistics', () => {
     await engage(a, 1, 'read');
     await engage(c, 2, 'read');
     ctx.clock.set('2026-11-02T04:00:00Z');
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
 
     const none = { intPageReadUser: 0, intPageReadCount: 0, oriPageReadUser: 0, oriPageReadCount: 0, shareUser: 0, shareCount: 0, addToFavUser: 0, addToFavCount: 0 };
     const articles = await stats(owner, account.id, 'articles', 'from=2026-10-31&to=2026-11-01');
@@ -476,7 +469,7 @@ describe('statistics', () => {
     await db().execute(sql`
       INSERT INTO article_engagements (account_id, msg_data_id, article_index, wechat_user_id, follower_id, was_follower, action, source, occurred_at)
       VALUES (${account.id}, ${msgDataId}, 2, ${c.userId}, ${cFollower.id}, true, 'read', 'session', '2026-10-31T15:30:00Z')`);
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     const article2 = (await stats(owner, account.id, `articles/${msgDataId}`, '')).filter((row) => row.articleIndex === 2);
     expect(article2.map((row) => [row.refDate, row.intPageReadUser, row.intPageReadCount])).toEqual([
       ['2026-10-31', 1, 1],
@@ -511,7 +504,7 @@ describe('statistics', () => {
     await say(a, account, 'video');
     await say(a, account, 'shortvideo');
     ctx.clock.set('2026-11-02T04:00:00Z'); // yesterday is Nov 1
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     const datacube = ctx.deps.services.datacube;
     const list = async (view: Parameters<typeof datacube.answer>[0], begin: string, end: string) => (await datacube.answer(view, account.id, { begin_date: begin, end_date: end })).list;
 
@@ -637,7 +630,7 @@ describe('statistics', () => {
     ctx.clock.set('2026-11-02T04:00:00Z');
     await unfollow(ctx.app, b, account.appid);
     ctx.clock.set('2026-11-03T04:00:00Z');
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     const attributes = async (query: string) => {
       const response = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/attributes?${query}`, headers: owner.headers });
       expect(response.statusCode, response.body).toBe(200);
@@ -681,7 +674,7 @@ describe('statistics', () => {
     const { owner, account } = await setup();
     ctx.clock.set('2026-12-02T04:00:00Z');
     await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     const query = 'from=2026-12-01&to=2026-12-02';
     const json = await stats(owner, account.id, 'followers', query);
     for (const request of [
@@ -741,7 +734,7 @@ describe('statistics', () => {
     const user = await createWechatUser(ctx.app);
     await follow(ctx.app, user, account.appid);
     await say(user, account);
-    await worker.statsFolder.catchUp();
+    await worker().statsFolder.catchUp();
     // With the whole file run, the tests before this one have left rows in every rollup table.
     // Every rollup table, each as a sorted list of its rows.
     const tables = (await db().execute<{ name: string }>(sql`SELECT tablename AS name FROM pg_tables WHERE left(tablename, 6) = 'stats_' AND tablename <> 'stats_cursors' ORDER BY 1`)).rows;
