@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { THEME_TOKEN } from './src/theme-token.js';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -39,10 +41,49 @@ function precompress(): Plugin {
   };
 }
 
+const PRECOMPUTED_THEME = 'virtual:oa-antd-theme';
+
+/**
+ * `virtual:oa-antd-theme` (src/theme.ts): antd's default algorithm applied at build time to the console's seed (antd's
+ * default seed with THEME_TOKEN), which src/theme.ts hands to antd instead of deriving it in the browser.
+ */
+function precomputedTheme(): Plugin {
+  const resolved = `\0${PRECOMPUTED_THEME}`;
+  return {
+    name: 'oa-precomputed-theme',
+    resolveId: (id) => (id === PRECOMPUTED_THEME ? resolved : undefined),
+    load(id) {
+      if (id !== resolved) return undefined;
+      // antd's CommonJS build, which Node loads as it is. (Typed here by hand: antd's types would bring the DOM's
+      // into the Node program that type-checks this file.)
+      const { theme } = createRequire(import.meta.url)('antd') as { theme: { defaultSeed: object; defaultAlgorithm(seed: object): object } };
+      const seed = { ...theme.defaultSeed, ...THEME_TOKEN };
+      return `export default ${JSON.stringify({ seed, map: theme.defaultAlgorithm(seed) })};`;
+    },
+  };
+}
+
+/**
+ * antd's prebuilt stylesheet (antd/dist/antd.css, which zeroRuntime draws with) also carries its default theme's CSS
+ * variables, in blocks under the class names a server render gives (`.css-var-_R_0_`). In the browser React names
+ * that class `css-var-_r_…`, so those blocks never apply (antd writes the console's own variables at run time); they
+ * were 80 KB of the stylesheet that every page parses before its first paint.
+ */
+function dropServerRenderedVariables(): Plugin {
+  return {
+    name: 'oa-antd-css',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.endsWith('/antd/dist/antd.css')) return undefined;
+      return { code: code.replace(/\.css-var-_R_[^{}]*\{[^{}]*\}/g, ''), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   root: WEB_DIR,
   base: '/',
-  plugins: [react(), precompress()],
+  plugins: [react(), precomputedTheme(), dropServerRenderedVariables(), precompress()],
   build: {
     outDir: path.join(WEB_DIR, 'dist'),
     emptyOutDir: true,

@@ -276,6 +276,11 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('the web console in headless Chrom
     const apiCsv = await api('GET', `/v1/accounts/${account.id}/stats/followers?from=${from}&to=${today}&granularity=day&format=csv`);
     expect(csv.text).toBe(apiCsv.body);
     expect(csv.name).toBe(`followers_${account.appid}_${from}_${today}_day.csv`);
+    // The sources chart's CSV: its totals by scene, as the API gives them.
+    const sourcesCsv = await downloadText(page, 'sources-csv');
+    const apiSourcesCsv = await api('GET', `/v1/accounts/${account.id}/stats/followers/sources?from=${from}&to=${today}&granularity=day&format=csv`);
+    expect(sourcesCsv.text).toBe(apiSourcesCsv.body);
+    expect(sourcesCsv.text.split('\r\n').length).toBeGreaterThan(2);
 
     // Articles: reads per day (drawn, figures and tooltip equal the API's), the funnel, the table's CSV.
     await menu('articles');

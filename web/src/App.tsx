@@ -1,4 +1,4 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { App as AntApp, ConfigProvider } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
@@ -6,30 +6,19 @@ import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
-import { ApiError } from './api/client';
+import { queryClient } from './api/queryClient';
 import { useSession } from './api/useSession';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { PageSpinner } from './components/Problem';
 import 'antd/dist/antd.css';
 import { I18nProvider, useI18n } from './i18n';
-import { AccountShell } from './pages/registry';
-import { warmUp } from './warmup';
+import { AccountShell, AuthPage } from './pages/registry';
+import { THEME } from './theme';
 
-// Each page is its own chunk: the sign-in page loads none of the charts, the editor or the tables.
-const AuthPage = lazy(() => import('./pages/AuthPage'));
+// Each page is its own chunk: the sign-in page loads none of the charts, the editor or the tables (the sign-in page
+// and the account shell are in pages/registry.ts, for warmup.ts to load before the first render).
 const AccountsPage = lazy(() => import('./pages/AccountsPage'));
 const NotFound = lazy(() => import('./pages/NotFound'));
-
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      // A refusal (4xx) will not change by asking again; a network blip or a 503 may.
-      retry: (count, error) => count < 2 && error instanceof ApiError && (error.status === 0 || error.status >= 500),
-      refetchOnWindowFocus: false,
-      staleTime: 10_000,
-    },
-  },
-});
 
 function RequireSession({ children }: { children: ReactNode }) {
   const session = useSession();
@@ -46,7 +35,7 @@ function Themed() {
   }, [locale]);
   const location = useLocation();
   return (
-    <ConfigProvider locale={locale === 'zh' ? zhCN : enUS} theme={{ zeroRuntime: true, token: { colorPrimary: '#07c160', borderRadius: 6 } }}>
+    <ConfigProvider locale={locale === 'zh' ? zhCN : enUS} theme={THEME}>
       <AntApp>
         <ErrorBoundary resetKey={location.pathname}>
           <Suspense fallback={<PageSpinner />}>
@@ -78,8 +67,6 @@ function Themed() {
     </ConfigProvider>
   );
 }
-
-warmUp(window.location, queryClient);
 
 export default function App() {
   return (

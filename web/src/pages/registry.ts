@@ -24,4 +24,7 @@ export const PAGES = Object.fromEntries(Object.entries(PAGE_LOADERS).map(([key, 
 /** The frame of every account page (menu, account switcher), loaded with the first of them. */
 export const AccountShell = preloadable(() => import('./AccountShell'));
 
+/** Sign-in and registration, loaded at once when the browser has no session. */
+export const AuthPage = preloadable(() => import('./AuthPage'));
+
 export const STATS_PAGES: ReadonlySet<PageKey> = new Set(['growth', 'attributes', 'articles', 'activation']);

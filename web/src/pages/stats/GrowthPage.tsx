@@ -1,15 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
-import { Table } from 'antd';
-import { startTransition, useMemo, useState } from 'react';
+import { lazy, startTransition, Suspense, useMemo, useState } from 'react';
 import { growthQuery } from '../../api/queries';
-import type { Granularity, GrowthItem } from '../../api/types';
 import { Loadable } from '../../components/Problem';
-import { CsvButton, RangeBar, useStatsRange } from '../../components/StatsControls';
+import { RangeBar, useStatsRange } from '../../components/StatsControls';
 import { useI18n } from '../../i18n';
-import { growthOption, sourceOption, sumOf } from '../../lib/charts';
-import { csvFileName } from '../../lib/csv';
+import { growthOption, sumOf } from '../../lib/charts';
 import { useAccount } from '../AccountContext';
 import { ChartCard, EChart, FigureCards, StatsFrame } from './StatsFrame';
+
+// The sources chart and the table (antd's Table, a large chunk) are loaded once the headline chart is drawn, so that
+// neither their download nor their evaluation delays it.
+const GrowthDetails = lazy(() => import('./GrowthDetails'));
 
 /** 用户增长: new, cancelled, net and total followers per day, week or month, and where followers came from. */
 export default function GrowthPage() {
@@ -53,55 +54,12 @@ function Growth({ today }: { today: string }) {
           {/* A transition: the rest renders in slices that leave the page responsive as soon as the chart is up. */}
           <EChart option={option} testId="growth-chart" onRendered={() => startTransition(() => setDrawn(true))} />
         </ChartCard>
-        {drawn ? <GrowthDetails items={items} labels={labels} path={path} query={query} /> : null}
+        {drawn ? (
+          <Suspense fallback={null}>
+            <GrowthDetails items={items} labels={labels} path={path} query={query} />
+          </Suspense>
+        ) : null}
       </Loadable>
-    </>
-  );
-}
-
-/** Below the headline chart: followers by source, and the table with its CSV. */
-function GrowthDetails({
-  items,
-  labels,
-  path,
-  query,
-}: {
-  items: GrowthItem[];
-  labels: { newUser: string; cancelUser: string; netUser: string; cumulateUser: string };
-  path: string;
-  query: { from: string; to: string; granularity: Granularity };
-}) {
-  const { t } = useI18n();
-  const account = useAccount();
-  const sources = useMemo(
-    () => sourceOption(items, { newUser: labels.newUser, cancelUser: labels.cancelUser, scene: (scene) => t(`scene.${scene}` as 'scene.ADD_SCENE_OTHERS') }),
-    [items, labels, t],
-  );
-  return (
-    <>
-      <ChartCard title={t('stats.bySource')}>
-        <EChart option={sources} height={Math.max(240, 60 + 36 * new Set(items.flatMap((item) => item.userSource.map((source) => source.scene))).size)} testId="source-chart" />
-      </ChartCard>
-      <ChartCard
-        title={t('stats.details')}
-        extra={<CsvButton path={path} query={query} fileName={csvFileName({ report: 'followers', appid: account.appid, ...query })} testId="growth-csv" />}
-      >
-        <Table<GrowthItem>
-          rowKey="refDate"
-          size="small"
-          dataSource={items}
-          pagination={{ pageSize: 31, hideOnSinglePage: true, showSizeChanger: false }}
-          scroll={{ x: 600 }}
-          data-testid="growth-table"
-          columns={[
-            { title: t('common.date'), dataIndex: 'refDate' },
-            { title: labels.newUser, dataIndex: 'newUser', align: 'right' },
-            { title: labels.cancelUser, dataIndex: 'cancelUser', align: 'right' },
-            { title: labels.netUser, dataIndex: 'netUser', align: 'right' },
-            { title: labels.cumulateUser, dataIndex: 'cumulateUser', align: 'right' },
-          ]}
-        />
-      </ChartCard>
     </>
   );
 }

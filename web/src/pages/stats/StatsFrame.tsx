@@ -1,5 +1,5 @@
-import { Card, Col, Row, Statistic, Typography } from 'antd';
-import { Suspense, type ReactNode } from 'react';
+import { Typography } from 'antd';
+import { Suspense, type CSSProperties, type ReactNode } from 'react';
 import { Loadable } from '../../components/Problem';
 import { useServerToday } from '../../components/StatsControls';
 import { useI18n } from '../../i18n';
@@ -24,30 +24,51 @@ export function StatsFrame({ title, testId, children }: { title: string; testId:
   );
 }
 
-/** Key figures above a chart, each with a test id naming its figure. */
+/*
+ * The figure cards and chart cards below are antd's Card and Statistic written as markup with antd's own class names,
+ * which its stylesheet draws exactly as it draws the components (styles.css's .oa-card sets the variables those
+ * styles read). They are on the first paint of every statistics page, where the components cost far more than what
+ * they draw: Card brings Tabs and Skeleton, each registers its theme variables, Row and Col watch the breakpoints.
+ * The browser tests read the figures through `.ant-statistic-content`.
+ */
+
+/** Key figures above a chart, each with a test id naming its figure: two a row on a phone, up to four from md (768 px). */
 export function FigureCards({ figures }: { figures: Array<{ key: string; label: string; value: number | string | undefined }> }) {
   const { locale } = useI18n();
   return (
-    <Row gutter={[16, 16]} className="oa-cards">
+    <div className="oa-cards oa-figures" style={{ '--oa-figure-columns': Math.min(figures.length, 4) } as CSSProperties}>
       {figures.map((figure) => (
-        <Col xs={12} md={24 / Math.min(figures.length, 4)} key={figure.key}>
-          <Card size="small">
-            <Statistic
-              title={figure.label}
-              value={figure.value === undefined ? '—' : typeof figure.value === 'number' ? formatNumber(figure.value, locale) : figure.value}
-              data-testid={`figure-${figure.key}`}
-            />
-          </Card>
-        </Col>
+        <div className="oa-card ant-card ant-card-bordered ant-card-small" key={figure.key}>
+          <div className="ant-card-body">
+            <div className="ant-statistic" data-testid={`figure-${figure.key}`}>
+              <div className="ant-statistic-header">
+                <div className="ant-statistic-title">{figure.label}</div>
+              </div>
+              <div className="ant-statistic-content">
+                <span className="ant-statistic-content-value">
+                  {figure.value === undefined ? '—' : typeof figure.value === 'number' ? formatNumber(figure.value, locale) : figure.value}
+                </span>
+              </div>
+            </div>
+          </div>
+        </div>
       ))}
-    </Row>
+    </div>
   );
 }
 
 export function ChartCard({ title, extra, children }: { title: ReactNode; extra?: ReactNode; children: ReactNode }) {
   return (
-    <Card title={title} extra={extra} style={{ marginBottom: 16 }}>
-      <Suspense fallback={<div style={{ height: 360 }} />}>{children}</Suspense>
-    </Card>
+    <div className="oa-card ant-card ant-card-bordered" style={{ marginBottom: 16 }}>
+      <div className="ant-card-head">
+        <div className="ant-card-head-wrapper">
+          <div className="ant-card-head-title">{title}</div>
+          {extra ? <div className="ant-card-extra">{extra}</div> : null}
+        </div>
+      </div>
+      <div className="ant-card-body">
+        <Suspense fallback={<div style={{ height: 360 }} />}>{children}</Suspense>
+      </div>
+    </div>
   );
 }
