@@ -70,8 +70,11 @@ function summary(name: string, result: autocannon.Result) {
 
 type Measured = { rps: number; baselineRps: number; ratio: number; withStatsRps?: number; statsLoss?: number; freshnessP99Ms?: number; freshnessMaxMs?: number };
 
+/** Uncounted runs before a --with-stats measurement: the first measured run was still a tenth slower after one. */
+const WARM_UP_RUNS = 2;
+
 /**
- * Runs one workload against the API. With --with-stats: first a warm-up run that is not counted (the API and
+ * Runs one workload against the API. With --with-stats: first warm-up runs that are not counted (the API and
  * PostgreSQL's caches warm over the first runs, by a third or more on this machine), then runs without and with the
  * statistics folder alternating, --stats-rounds (2) of each, starting and ending without (W S W S W), so a drift in
  * the machine's speed falls on both sides; `statsLoss` = 1 − mean(with) / mean(without). Each run with the folder
@@ -82,7 +85,7 @@ async function measure(name: string, baselineRps: number, options: autocannon.Op
     const rps = summary(name, await run(options));
     return { rps, baselineRps, ratio: rps / baselineRps };
   }
-  summary(`${name} warm-up (not counted)`, await run(options));
+  for (let warmUp = 0; warmUp < WARM_UP_RUNS; warmUp++) summary(`${name} warm-up (not counted)`, await run(options));
   const without: number[] = [summary(`${name} without statistics`, await run(options))];
   const withFolder: number[] = [];
   const lags: number[] = [];
@@ -102,6 +105,9 @@ async function measure(name: string, baselineRps: number, options: autocannon.Op
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const rps = mean(without);
   const withStatsRps = mean(withFolder);
+  // Each run with the folder against the runs either side of it, to show the spread.
+  const perRound = withFolder.map((rps, i) => (1 - rps / ((without[i]! + without[i + 1]!) / 2)).toFixed(3));
+  log(`${name}: loss per round against the runs either side: ${perRound.join(', ')}`);
   lags.sort((a, b) => a - b);
   const freshnessP99Ms = lags.length > 0 ? Math.round(lags[Math.ceil(lags.length * 0.99) - 1]!) : undefined;
   const freshnessMaxMs = lags.length > 0 ? Math.round(lags.at(-1)!) : undefined;
