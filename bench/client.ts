@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
 import pg from 'pg';
+import { STATS_SOURCES } from '../src/modules/stats/fold.repo.js';
 import { startStatsFolder } from '../src/modules/stats/stats.folder.js';
 import { CLIENT_AUDIENCE, clientSigningKey } from '../src/plugins/client-auth.js';
 import { createBenchEnvironment, forkBenchApi, log, numberArg, printResult } from './lib.js';
@@ -115,9 +116,6 @@ async function measure(name: string, baselineRps: number, options: autocannon.Op
   return { rps, baselineRps, ratio: rps / baselineRps, withStatsRps, statsLoss: 1 - withStatsRps / rps, freshnessP99Ms, freshnessMaxMs };
 }
 
-/** The event tables with a fold cursor, the oldest event past which has waited longest to show in statistics. */
-const LAG_SOURCES = ['follow_events', 'messages', 'article_engagements'] as const;
-
 /**
  * Every 100 ms until stopped, how long the oldest event not yet folded has waited (0 when all are folded), over
  * every event table: the freshness of statistics under this load, as an upper bound (its time is taken by the API
@@ -130,7 +128,7 @@ function sampleFoldLag(lags: number[]): { stop(): Promise<void> } {
       const result = await env.deps.database.db.execute<{ lag_ms: number | null }>(sql`
         SELECT max(extract(epoch FROM clock_timestamp() - oldest) * 1000)::float8 AS lag_ms FROM (
           ${sql.join(
-            LAG_SOURCES.map(
+            STATS_SOURCES.map(
               (source) => sql`SELECT (SELECT occurred_at FROM ${sql.identifier(source)} WHERE id > coalesce((SELECT last_id FROM stats_cursors WHERE source = ${source}), 0) ORDER BY id LIMIT 1) AS oldest`,
             ),
             sql` UNION ALL `,

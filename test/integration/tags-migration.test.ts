@@ -1,57 +1,31 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MIGRATIONS_FOLDER, runMigrations } from '../../src/db/migrate.js';
+import { runMigrations } from '../../src/db/migrate.js';
 import * as schema from '../../src/db/schema/index.js';
 import { findUnitsUsed } from '../../src/modules/accounts/quota.repo.js';
 import { quotaWindow } from '../../src/modules/accounts/quota-window.js';
 import { insertTag } from '../../src/modules/followers/tags.repo.js';
 import { dropDatabase, testServerUrl } from '../helpers/databases.js';
+import { migrateThrough } from '../helpers/migrations.js';
 
 /** The migration that numbers tags per account and keys quota counters by window kind. */
 const MIGRATION = '0005_tags_per_account_quota_windows';
 
 const databaseName = `${inject('runId')}_tags_migration`;
 const url = testServerUrl(databaseName);
-let scratch: string;
 let pool: pg.Pool;
 
-/** A copy of migrations/ whose journal stops just before MIGRATION, to build the database as it was. */
-function migrationsBefore(tag: string): string {
-  const folder = mkdtempSync(join(tmpdir(), 'oa-migrations-before-'));
-  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
-  const journalPath = join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
-  const index = journal.entries.findIndex((entry) => entry.tag === tag);
-  expect(index, `${tag} is in the journal`).toBeGreaterThan(0);
-  journal.entries = journal.entries.slice(0, index);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  return folder;
-}
-
 beforeAll(async () => {
-  scratch = migrationsBefore(MIGRATION);
+  // The database as it was just before MIGRATION.
   await dropDatabase(databaseName);
-  const admin = new pg.Client({ connectionString: testServerUrl('postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${databaseName}"`);
-  await admin.end();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('SET client_min_messages TO warning');
-  await migrate(drizzle(client), { migrationsFolder: scratch });
-  await client.end();
+  await migrateThrough(url, '0004_events_unsubscribe_scene');
   pool = new pg.Pool({ connectionString: url, max: 2 });
 });
 
 afterAll(async () => {
   await pool?.end();
   await dropDatabase(databaseName);
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 describe(`migration ${MIGRATION}`, () => {
