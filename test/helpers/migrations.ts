@@ -4,7 +4,39 @@ import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { afterAll, inject } from 'vitest';
 import { MIGRATIONS_FOLDER, ensureDatabase } from '../../src/db/migrate.js';
+import { dropDatabase, testServerUrl } from './databases.js';
+
+/**
+ * Registers an afterAll that drops it, and returns the URL of, a database of the calling test file's own for a
+ * migration test. Migration tests cannot clone the run's template as other files do (it is already at the last
+ * migration), so they build their own with migrateThrough; the run id in its name keeps parallel files and runs
+ * apart, and the drop keeps the server from filling up with half-migrated databases.
+ */
+export function useMigrationDatabase(name: string): string {
+  const databaseName = `${inject('runId')}_${name}`;
+  afterAll(async () => {
+    await dropDatabase(databaseName);
+  });
+  return testServerUrl(databaseName);
+}
+
+/**
+ * Runs `work` on a connection of its own to `url` and returns its result, ending the connection whatever happens:
+ * a connection left open by a failed step would keep the test process alive and could hold the locks the next
+ * migration waits for. Steps that must keep a session open across a migration (a fold holding a cursor) manage
+ * their clients themselves.
+ */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
 
 /**
  * Builds the database at `url` as it was after migration `lastTag` (creating it if missing), from a copy of
@@ -21,14 +53,10 @@ export async function migrateThrough(url: string, lastTag: string): Promise<void
     journal.entries = journal.entries.filter((entry) => entry.idx <= last.idx);
     writeFileSync(journalPath, JSON.stringify(journal));
     await ensureDatabase(url);
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withClient(url, async (client) => {
       await client.query('SET client_min_messages TO warning');
       await migrate(drizzle(client), { migrationsFolder: folder });
-    } finally {
-      await client.end();
-    }
+    });
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }

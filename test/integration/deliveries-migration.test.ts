@@ -1,24 +1,16 @@
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
-import { dropDatabase, testServerUrl } from '../helpers/databases.js';
-import { migrateThrough } from '../helpers/migrations.js';
+import { migrateThrough, useMigrationDatabase, withClient } from '../helpers/migrations.js';
 
 const MIGRATION = '0006_deliveries_by_broadcast';
-const database = `${inject('runId')}_deliveries_migration`;
-
-afterAll(async () => {
-  await dropDatabase(database);
-});
+const url = useMigrationDatabase('deliveries_migration');
 
 describe(`migration ${MIGRATION}`, () => {
   it('re-keys existing deliveries by (broadcast_id, follower_id) and keeps every row', async () => {
     // The database as it was before this migration.
-    await migrateThrough(testServerUrl(database), '0005_tags_per_account_quota_windows');
+    await migrateThrough(url, '0005_tags_per_account_quota_windows');
 
-    const client = new pg.Client({ connectionString: testServerUrl(database) });
-    await client.connect();
-    try {
+    await withClient(url, async (client) => {
       // A few followers who each received a few broadcasts, written in the old key order.
       await client.query(`
         INSERT INTO deliveries (follower_id, broadcast_id, delivered_at)
@@ -28,7 +20,7 @@ describe(`migration ${MIGRATION}`, () => {
       const before = (await client.query(rows)).rows;
       expect(before.length).toBeGreaterThan(200);
 
-      await runMigrations(testServerUrl(database));
+      await runMigrations(url);
 
       expect((await client.query(rows)).rows).toEqual(before);
       const indexes = await client.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'deliveries'`);
@@ -36,8 +28,6 @@ describe(`migration ${MIGRATION}`, () => {
       // The key still makes a delivery happen once.
       const again = await client.query(`INSERT INTO deliveries (broadcast_id, follower_id, delivered_at) VALUES (1, 1, now()) ON CONFLICT DO NOTHING`);
       expect(again.rowCount).toBe(0);
-    } finally {
-      await client.end();
-    }
+    });
   });
 });

@@ -1,27 +1,19 @@
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
-import { dropDatabase, testServerUrl } from '../helpers/databases.js';
-import { migrateThrough } from '../helpers/migrations.js';
+import { migrateThrough, useMigrationDatabase, withClient } from '../helpers/migrations.js';
 
 /**
  * Migration 0004 backfills the scene of unsubscribe events written before unsubscribes recorded it. The database is
  * migrated to 0003, given the rows the old code wrote (scene NULL on unsubscribes), then migrated to the end.
  */
-const databaseName = `${inject('runId')}_events_migration`;
-const url = testServerUrl(databaseName);
-afterAll(async () => {
-  await dropDatabase(databaseName);
-});
+const url = useMigrationDatabase('events_migration');
 
 const migrateUpTo = (lastTag: string) => migrateThrough(url, lastTag);
 
 describe('migration 0004 (unsubscribe scenes)', () => {
   it('gives old unsubscribe events the scene of the follow they ended', async () => {
     await migrateUpTo('0003_broadcasts');
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withClient(url, async (client) => {
       const q = (text: string, values: unknown[] = []) => client.query(text, values);
       const owner = (await q(`INSERT INTO users (email, password_hash) VALUES ('m@example.com', 'x') RETURNING id`)).rows[0].id;
       const account = (
@@ -71,8 +63,6 @@ describe('migration 0004 (unsubscribe scenes)', () => {
       await expect(q(`INSERT INTO follow_events (account_id, follower_id, wechat_user_id, kind, occurred_at) VALUES ($1, 1, 1, 'unsubscribe', now())`, [account])).rejects.toThrow(
         /null value in column "scene"/,
       );
-    } finally {
-      await client.end();
-    }
+    });
   });
 });

@@ -1,27 +1,18 @@
-import pg from 'pg';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
-import { dropDatabase, testServerUrl } from '../helpers/databases.js';
-import { migrateThrough } from '../helpers/migrations.js';
+import { migrateThrough, useMigrationDatabase, withClient } from '../helpers/migrations.js';
 
 /**
  * Migrations 0021–0022 move the messages fold's senders from one row per type and period (stats_message_senders) to
  * one row per period with a column per type (stats_period_senders). The database is migrated to 0020, given the rows
  * the old fold wrote, then migrated to the end.
  */
-const databaseName = `${inject('runId')}_senders_migration`;
-const url = testServerUrl(databaseName);
-
-afterAll(async () => {
-  await dropDatabase(databaseName);
-});
+const url = useMigrationDatabase('senders_migration');
 
 describe('migrations 0021–0022 (senders per period)', () => {
   it('carries every sender’s counts by type and in all (capped at 11) into a column per type, drops WeChat’s combined keys, and leaves room for updates', async () => {
     await migrateThrough(url, '0020_templates');
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withClient(url, async (client) => {
       // Sender 7 sent 3 texts and 2 videos on 1 Dec (the old fold's rows: each type, 'all', WeChat's 4), and 1 link on
       // 2 Dec; sender 8 one image in the month. Account 2's sender 7 sent 14 texts: kept as 11, the fold's cap.
       await client.query(`
@@ -34,15 +25,11 @@ describe('migrations 0021–0022 (senders per period)', () => {
           (1, 'month', '2026-12-01', 'image', 8, 1), (1, 'month', '2026-12-01', 'all', 8, 1),
           (2, 'month', '2026-12-01', 'text', 7, 14), (2, 'month', '2026-12-01', 'all', 7, 14)`);
       await client.query(`INSERT INTO stats_cursors (source, timezone) VALUES ('messages', 'Asia/Shanghai')`);
-    } finally {
-      await client.end();
-    }
+    });
 
     await runMigrations(url);
 
-    const after = new pg.Client({ connectionString: url });
-    await after.connect();
-    try {
+    await withClient(url, async (after) => {
       const rows = await after.query(`
         SELECT account_id::int, period, period_start::text, wechat_user_id::int, msg_count,
                text_count AS text, image_count AS image, video_count AS video, link_count AS link,
@@ -62,8 +49,6 @@ describe('migrations 0021–0022 (senders per period)', () => {
       expect(gone.rows[0].old).toBeNull();
       const options = await after.query(`SELECT reloptions FROM pg_class WHERE oid = 'stats_period_senders'::regclass`);
       expect(options.rows[0].reloptions).toEqual(['fillfactor=50']);
-    } finally {
-      await after.end();
-    }
+    });
   });
 });

@@ -4,6 +4,7 @@ import { createAccount, registerAdmin, type AdminSession } from '../helpers/admi
 import { newsMessage, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { createWechatUser, follow } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
+import { recountAccount, resetRollups } from '../../src/modules/stats/fold.repo.js';
 import { useWorker } from '../helpers/worker.js';
 
 // The folder runs only when a test asks (catchUp), so each test decides what has been folded.
@@ -88,5 +89,43 @@ describe('kept stats answers', () => {
     expect((await get(owner, account.id, route, { 'cache-control': 'no-cache' })).json().items[0]).toMatchObject({ newUser: 11 });
     // The fresh answer is kept in its place.
     expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 11 });
+  });
+
+  it("are kept per account: another account's events leave them, the account's own fold, recount or reset moves them", async () => {
+    ctx.clock.set(`${TODAY}T04:00:00Z`);
+    const owner = await registerAdmin(ctx.app);
+    const [account, other] = [await createAccount(ctx.app, owner), await createAccount(ctx.app, owner)];
+    await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
+    await worker().statsFolder.catchUp();
+    const route = `followers?from=${TODAY}&to=${TODAY}`;
+    const version = () => ctx.deps.services.stats.rollupVersion(account.id);
+    expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 1 });
+    const folded = await version();
+    expect(folded).toMatch(/^follow_events:\d+$/);
+
+    // Changed behind the folds' back: the kept answer shows whether it was computed again.
+    await ctx.deps.database.db.execute(sql`
+      UPDATE stats_follow_daily SET new_user = 11, by_scene = '{"ADD_SCENE_SEARCH": [11, 0]}' WHERE account_id = ${account.id}`);
+    await follow(ctx.app, await createWechatUser(ctx.app), other.appid);
+    await worker().statsFolder.catchUp();
+    expect(await version()).toBe(folded);
+    expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 1 });
+    expect((await get(owner, other.id, route)).json().items[0]).toMatchObject({ newUser: 1 });
+
+    // Its own event, folded, moves its version; so does a recount of it, and a reset.
+    await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
+    await worker().statsFolder.catchUp();
+    const refolded = await version();
+    expect(refolded).not.toBe(folded);
+    expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 12 });
+    await recountAccount(ctx.deps.database.db, account.id, ctx.config.quotaTimeZone);
+    const recounted = await version();
+    expect(recounted).not.toBe(refolded);
+    expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 2 });
+    await resetRollups(ctx.deps.database.db, ctx.config.quotaTimeZone);
+    expect(await version()).toBe('');
+    await worker().statsFolder.catchUp();
+    expect([folded, refolded, recounted]).not.toContain(await version());
+    expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 2 });
   });
 });

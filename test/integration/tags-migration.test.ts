@@ -1,31 +1,28 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
 import * as schema from '../../src/db/schema/index.js';
 import { findUnitsUsed } from '../../src/modules/accounts/quota.repo.js';
 import { quotaWindow } from '../../src/modules/accounts/quota-window.js';
 import { insertTag } from '../../src/modules/followers/tags.repo.js';
-import { dropDatabase, testServerUrl } from '../helpers/databases.js';
-import { migrateThrough } from '../helpers/migrations.js';
+import { migrateThrough, useMigrationDatabase } from '../helpers/migrations.js';
 
 /** The migration that numbers tags per account and keys quota counters by window kind. */
 const MIGRATION = '0005_tags_per_account_quota_windows';
 
-const databaseName = `${inject('runId')}_tags_migration`;
-const url = testServerUrl(databaseName);
+const url = useMigrationDatabase('tags_migration');
 let pool: pg.Pool;
 
 beforeAll(async () => {
   // The database as it was just before MIGRATION.
-  await dropDatabase(databaseName);
   await migrateThrough(url, '0004_events_unsubscribe_scene');
   pool = new pg.Pool({ connectionString: url, max: 2 });
 });
 
+// Registered after useMigrationDatabase's drop, so it runs before it (vitest runs afterAll hooks last-in, first-out).
 afterAll(async () => {
   await pool?.end();
-  await dropDatabase(databaseName);
 });
 
 describe(`migration ${MIGRATION}`, () => {

@@ -1,6 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, jsonb, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
-import { MESSAGE_TYPES, type MessageType } from '../../modules/followers/wechat-constants.js';
+import { bigint, check, customType, date, index, integer, jsonb, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
+import {
+  ENGAGEMENT_ACTIONS,
+  MESSAGE_TYPES,
+  WECHAT_COMBINED_TYPES,
+  type EngagementAction,
+  type MessageType,
+  type WechatCombinedType,
+} from '../../modules/followers/wechat-constants.js';
 
 /**
  * Statistics rollups: per account and calendar day (in the time zone recorded on the fold cursor, QUOTA_TIMEZONE),
@@ -45,25 +52,52 @@ export const statsFollowDaily = pgTable(
 /** The periods message statistics are kept for: distinct senders of a week or month do not add up from days. */
 export const STATS_PERIODS = ['day', 'week', 'month'] as const;
 
+/** The columns of each message type's senders and messages in stats_message_periods. */
+export const MESSAGE_TYPE_COLUMNS = Object.fromEntries(MESSAGE_TYPES.map((type) => [type, { users: `${type}_user`, count: `${type}_count` }])) as Record<
+  MessageType,
+  { users: string; count: string }
+>;
+
+/** The column of each of WeChat's combined types' senders in stats_message_periods ('wechat:4' → wechat_4_user). */
+export const COMBINED_TYPE_USER_COLUMNS = Object.fromEntries(
+  Object.keys(WECHAT_COMBINED_TYPES).map((key) => [key, `${key.replace(':', '_')}_user`]),
+) as Record<WechatCombinedType, string>;
+
+const periodFigure = (column: string) => integer(column).notNull().default(0);
+/** The drizzle key of a combined type's senders ('wechat:4' → wechat4User). */
+type CombinedUserKey<Key> = Key extends `${infer Name}:${infer Code}` ? `${Name}${Code}User` : never;
+
 /**
- * Upstream messages per period (a day, an ISO week from Monday, a month; `period_start` is its first day) and type
- * ('all' for every type): messages, and followers who sent at least one (exact, from stats_period_senders), and
- * for each type how many senders sent 1–5, 6–10 and more than 10 in the period.
+ * Upstream messages per period (a day, an ISO week from Monday, a month; `period_start` is its first day), one row
+ * each: messages, and followers who sent at least one (exact, from stats_period_senders); how many of them sent 1–5,
+ * 6–10 and more than 10 in the period; per message type its senders and messages (MESSAGE_TYPE_COLUMNS); and per
+ * WeChat combined type (WECHAT_COMBINED_TYPES) its senders, distinct across its types (its messages are the sum of
+ * theirs). A year by day is 365 rows of a few integers. Every fold updates its periods' rows in place: the table
+ * keeps free space in each page (fillfactor, set in its migration) so that those updates stay on their page (HOT),
+ * as in stats_period_senders.
  */
-export const statsMessages = pgTable(
-  'stats_messages',
+export const statsMessagePeriods = pgTable(
+  'stats_message_periods',
   {
     accountId: bigint('account_id', { mode: 'number' }).notNull(),
     period: text('period', { enum: STATS_PERIODS }).notNull(),
     periodStart: date('period_start', { mode: 'string' }).notNull(),
-    msgType: text('msg_type').notNull(),
-    msgUser: integer('msg_user').notNull().default(0),
-    msgCount: integer('msg_count').notNull().default(0),
-    senders1To5: integer('senders_1_to_5').notNull().default(0),
-    senders6To10: integer('senders_6_to_10').notNull().default(0),
-    sendersOver10: integer('senders_over_10').notNull().default(0),
+    msgUser: periodFigure('msg_user'),
+    msgCount: periodFigure('msg_count'),
+    senders1To5: periodFigure('senders_1_to_5'),
+    senders6To10: periodFigure('senders_6_to_10'),
+    sendersOver10: periodFigure('senders_over_10'),
+    ...(Object.fromEntries(
+      MESSAGE_TYPES.flatMap((type) => [
+        [`${type}User`, periodFigure(MESSAGE_TYPE_COLUMNS[type].users)],
+        [`${type}Count`, periodFigure(MESSAGE_TYPE_COLUMNS[type].count)],
+      ]),
+    ) as Record<`${MessageType}${'User' | 'Count'}`, ReturnType<typeof periodFigure>>),
+    ...(Object.fromEntries(
+      Object.entries(COMBINED_TYPE_USER_COLUMNS).map(([key, column]) => [`${key.replace(':', '')}User`, periodFigure(column)]),
+    ) as Record<CombinedUserKey<WechatCombinedType>, ReturnType<typeof periodFigure>>),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.period, t.periodStart, t.msgType] }), check('stats_messages_period', sql`${t.period} IN ('day', 'week', 'month')`)],
+  (t) => [primaryKey({ columns: [t.accountId, t.period, t.periodStart] }), check('stats_message_periods_period', sql`${t.period} IN ('day', 'week', 'month')`)],
 );
 
 /** A sender's count of one message type in a period (stats_period_senders). */
@@ -97,26 +131,6 @@ export const statsPeriodSenders = pgTable(
   ],
 );
 
-/**
- * Engagement with one article (msg_data_id + index) per day and action (read: the article page, original: its
- * original link, share, favorite): distinct users that day, events, and users engaging that way with the article for
- * the first time (their running sum is the article's distinct users to date).
- */
-export const statsArticleDaily = pgTable(
-  'stats_article_daily',
-  {
-    accountId: bigint('account_id', { mode: 'number' }).notNull(),
-    msgDataId: bigint('msg_data_id', { mode: 'number' }).notNull(),
-    articleIndex: smallint('article_index').notNull(),
-    day: date('day', { mode: 'string' }).notNull(),
-    action: text('action').notNull(),
-    users: integer('users').notNull().default(0),
-    count: integer('count').notNull().default(0),
-    firstUsers: integer('first_users').notNull().default(0),
-  },
-  (t) => [primaryKey({ columns: [t.accountId, t.msgDataId, t.articleIndex, t.day, t.action] }), index('stats_article_daily_day_idx').on(t.accountId, t.day)],
-);
-
 /** Who engaged with an article on a day, per action: what makes the article's daily users exact. */
 export const statsArticleDayUsers = pgTable(
   'stats_article_day_users',
@@ -146,21 +160,63 @@ export const statsArticleUsers = pgTable(
 );
 
 /**
- * The account's article engagement per day, action and channel: where the article was opened (WeChat's
- * user_source: session, moments, history, …), 'scene:<friend|moments|other>' for where a share went, and 'all'.
- * Distinct users and events.
+ * The columns each engagement action (read: the article page, original: its original link, share, favorite) has in
+ * stats_article_days and stats_read_days: distinct users that day, events, and (articles only) users engaging that
+ * way with the article for the first time.
  */
-export const statsReadsDaily = pgTable(
-  'stats_reads_daily',
+export const ENGAGEMENT_COLUMNS = Object.fromEntries(
+  ENGAGEMENT_ACTIONS.map((action) => [action, { users: `${action}_users`, count: `${action}_count`, firstUsers: `${action}_first_users` }]),
+) as Record<EngagementAction, { users: string; count: string; firstUsers: string }>;
+
+type EngagementFigure = keyof (typeof ENGAGEMENT_COLUMNS)[EngagementAction];
+const engagementFigure = (column: string) => integer(column).notNull().default(0);
+
+/** A column per action for each of `figures`, action by action (drizzle keys readUsers, readCount, …). */
+function engagementFigures<Figure extends EngagementFigure>(figures: readonly Figure[]) {
+  return Object.fromEntries(
+    ENGAGEMENT_ACTIONS.flatMap((action) =>
+      figures.map((figure) => [`${action}${figure.charAt(0).toUpperCase()}${figure.slice(1)}`, engagementFigure(ENGAGEMENT_COLUMNS[action][figure])]),
+    ),
+  ) as Record<`${EngagementAction}${Capitalize<Figure>}`, ReturnType<typeof engagementFigure>>;
+}
+
+/**
+ * Engagement with one article (msg_data_id + index) per day, every action in one row (ENGAGEMENT_COLUMNS): a year of
+ * an account's articles is read as its rows are kept, in the order of stats_article_days_day_idx, which is the API's.
+ * The first users' running sum is the article's distinct users to date. The fold updates the day's rows in place:
+ * the table keeps free space in each page (fillfactor, set in its migration) so that those updates stay on their
+ * page (HOT), as in stats_period_senders.
+ */
+export const statsArticleDays = pgTable(
+  'stats_article_days',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    msgDataId: bigint('msg_data_id', { mode: 'number' }).notNull(),
+    articleIndex: smallint('article_index').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    ...engagementFigures(['users', 'count', 'firstUsers']),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.msgDataId, t.articleIndex, t.day] }), index('stats_article_days_day_idx').on(t.accountId, t.day, t.msgDataId, t.articleIndex)],
+);
+
+/** Text ordered by code point (COLLATE "C"), as JavaScript compares strings, whatever the database's collation. */
+const codePointText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
+
+/**
+ * The account's article engagement per day and channel, every action in one row (ENGAGEMENT_COLUMNS): the channel is
+ * where the article was opened (WeChat's user_source: session, moments, history, …), 'scene:<friend|moments|other>'
+ * for where a share went, or 'all'. The primary key's order is the API's (day, then channel by code point), so a
+ * year's read is a plain range scan. Free space in each page for the fold's updates, as stats_article_days.
+ */
+export const statsReadDays = pgTable(
+  'stats_read_days',
   {
     accountId: bigint('account_id', { mode: 'number' }).notNull(),
     day: date('day', { mode: 'string' }).notNull(),
-    action: text('action').notNull(),
-    channel: text('channel').notNull(),
-    users: integer('users').notNull().default(0),
-    count: integer('count').notNull().default(0),
+    channel: codePointText('channel').notNull(),
+    ...engagementFigures(['users', 'count']),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.day, t.action, t.channel] })],
+  (t) => [primaryKey({ columns: [t.accountId, t.day, t.channel] })],
 );
 
 /** Who engaged on a day per action and channel: what makes the account's daily users exact. */
@@ -178,8 +234,9 @@ export const statsReadsDayUsers = pgTable(
 
 /**
  * Followers gained minus lost per day by profile attribute (gender, language, country, province, city) and value:
- * the followers with a value on a date are the sum up to that date. A WeChat user's profile does not change here, so
- * the attributes at follow time are the attributes.
+ * the followers with a value on a date are the sum up to that date (read as whole months from stats_attribute_monthly
+ * and the days of the date's month from here). A WeChat user's profile does not change here, so the attributes at
+ * follow time are the attributes.
  */
 export const statsAttributeDaily = pgTable(
   'stats_attribute_daily',
@@ -194,8 +251,28 @@ export const statsAttributeDaily = pgTable(
 );
 
 /**
+ * stats_attribute_daily summed per calendar month (`month_start`, its first day), written by the same fold statement
+ * as the days: the followers with a value at the end of a day are its whole months before that day's month plus that
+ * month's days up to it, a dozen months and at most 31 days per value for a year instead of 365 days.
+ */
+export const statsAttributeMonthly = pgTable(
+  'stats_attribute_monthly',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    monthStart: date('month_start', { mode: 'string' }).notNull(),
+    attribute: text('attribute').notNull(),
+    value: text('value').notNull(),
+    delta: integer('delta').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.monthStart, t.attribute, t.value] }),
+    check('stats_attribute_monthly_month_start', sql`extract(day FROM ${t.monthStart}) = 1`),
+  ],
+);
+
+/**
  * Messages and article engagement per hour of a day: `metric` is 'msg' (key: the message type, 'all', or WeChat's
- * grouped 'wechat:4' / 'wechat:6'), an engagement action (key: the channel, as in stats_reads_daily), or
+ * grouped 'wechat:4' / 'wechat:6'), an engagement action (key: the channel, as in stats_read_days), or
  * 'article:<action>' (key: '<msg_data_id>/<index>', one article). Distinct users within the hour and events.
  */
 export const statsHourly = pgTable(
@@ -224,4 +301,20 @@ export const statsHourlyUsers = pgTable(
     wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.day, t.hour, t.metric, t.key, t.wechatUserId] })],
+);
+
+/**
+ * Which fold last changed an account's rollups from each event table (`version`: that fold's transaction id, which
+ * never repeats). The stats routes keep an account's answers while its versions stay the same, so one account's
+ * events do not recompute every other account's answers. Written in the transaction that changes the rollups (a
+ * fold, a recount), and emptied with them (a reset): an account with no row has no rollups.
+ */
+export const statsAccountVersions = pgTable(
+  'stats_account_versions',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    source: text('source').notNull(),
+    version: bigint('version', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.source] })],
 );

@@ -26,6 +26,14 @@ export type EngagementAction = (typeof ENGAGEMENT_ACTIONS)[number];
 export const MESSAGE_TYPES = ['text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
+/**
+ * WeChat's upstream msg_type codes that count two of our types together (getupstreammsg: 4 video and short video,
+ * 6 link and location), under the keys the statistics keep them by. Their senders are distinct across both types,
+ * so they are not the sum of the two types' senders.
+ */
+export const WECHAT_COMBINED_TYPES = { 'wechat:4': ['video', 'shortvideo'], 'wechat:6': ['link', 'location'] } as const satisfies Record<string, readonly MessageType[]>;
+export type WechatCombinedType = keyof typeof WECHAT_COMBINED_TYPES;
+
 /** Limits WeChat documents for user management (tags, remarks, blacklist). */
 export const FOLLOWER_LIMITS = {
   tagsPerAccount: 100,

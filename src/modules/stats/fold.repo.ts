@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.js';
-import { SENDER_TYPE_COLUMNS } from '../../db/schema/stats.js';
-import { MESSAGE_TYPES, type MessageType } from '../followers/wechat-constants.js';
+import { COMBINED_TYPE_USER_COLUMNS, ENGAGEMENT_COLUMNS, MESSAGE_TYPE_COLUMNS, SENDER_TYPE_COLUMNS } from '../../db/schema/stats.js';
+import { ENGAGEMENT_ACTIONS, MESSAGE_TYPES, WECHAT_COMBINED_TYPES, type MessageType, type WechatCombinedType } from '../followers/wechat-constants.js';
 
 /**
  * Folding the append-only event tables into the statistics rollups (src/db/schema/stats.ts). Each fold is one
@@ -25,9 +25,6 @@ const bucketOf = (count: SQL) => sql`CASE WHEN ${count} = 0 THEN 0 WHEN ${count}
 const SENDER_COUNT_CAP = sql.raw('11');
 const capped = (count: SQL) => sql`least(${count}, ${SENDER_COUNT_CAP})`;
 
-/** WeChat's upstream msg_type rows that count two of our types together (getupstreammsg: 4 video, 6 link). */
-const WECHAT_COMBINED_TYPES: Record<string, MessageType[]> = { 'wechat:4': ['video', 'shortvideo'], 'wechat:6': ['link', 'location'] };
-
 /** Per message type: its column in stats_period_senders, and the names of its added and before counts in the fold. */
 const TYPE_COLUMNS = MESSAGE_TYPES.map((type) => ({
   type,
@@ -36,6 +33,32 @@ const TYPE_COLUMNS = MESSAGE_TYPES.map((type) => ({
   before: sql.identifier(`before_${type}`),
 }));
 const columnsOf = (type: MessageType) => TYPE_COLUMNS.find((columns) => columns.type === type)!;
+
+/**
+ * What the fold adds to each column of a period's stats_message_periods row, from `counted` (one row per sender and
+ * period, with the sender's counts added by the batch and kept before it) grouped by period. A sender is new to the
+ * period, to a type, or to a WeChat combined type when their count there was 0 before (capped counts are 0 exactly
+ * when true ones are, and so are their sums); the buckets move by the sender's count in all before and after.
+ */
+const PERIOD_FIGURES: Array<[column: string, added: SQL]> = [
+  ['msg_user', sql`count(*) FILTER (WHERE n_before = 0)`],
+  ['msg_count', sql`sum(n)`],
+  ...(['senders_1_to_5', 'senders_6_to_10', 'senders_over_10'] as const).map((column, index): [string, SQL] => {
+    const bucket = sql.raw(String(index + 1));
+    return [column, sql`count(*) FILTER (WHERE ${bucketOf(capped(sql`n_before + n`))} = ${bucket}) - count(*) FILTER (WHERE ${bucketOf(sql`n_before`)} = ${bucket})`];
+  }),
+  ...TYPE_COLUMNS.flatMap(({ type, added, before }): Array<[string, SQL]> => [
+    [MESSAGE_TYPE_COLUMNS[type].users, sql`count(*) FILTER (WHERE ${added} > 0 AND ${before} = 0)`],
+    [MESSAGE_TYPE_COLUMNS[type].count, sql`sum(${added})`],
+  ]),
+  ...Object.entries(WECHAT_COMBINED_TYPES).map(([key, members]): [string, SQL] => {
+    const sum = (counts: SQL[]) => sql.join(counts, sql` + `);
+    const added = sum(members.map((member) => sql`${columnsOf(member).added}`));
+    const before = sum(members.map((member) => sql`${columnsOf(member).before}`));
+    return [COMBINED_TYPE_USER_COLUMNS[key as WechatCombinedType], sql`count(*) FILTER (WHERE ${added} > 0 AND ${before} = 0)`];
+  }),
+];
+const PERIOD_COLUMNS = PERIOD_FIGURES.map(([column]) => sql.identifier(column));
 
 /** The keys an event of `msgType` counts under besides its own type and 'all': WeChat's combined row, if any. */
 const combinedKeyOf = (msgType: SQL) =>
@@ -46,8 +69,9 @@ const combinedKeyOf = (msgType: SQL) =>
 
 /**
  * Adds the events that `rows` selects (a condition on the source table) to the rollups, with days in `timezone`.
- * Messages count under their type and under 'all', in their day, ISO week and month; a sender is new in a period
- * (and type) the first time they appear, and the buckets move by the sender's count before and after.
+ * Messages count in their day, ISO week and month, in all, under their type and under WeChat's combined type if any;
+ * a sender is new in a period (and type) the first time they appear, and the buckets move by the sender's count
+ * before and after.
  */
 export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, timezone: string): Promise<void> {
   if (source === 'article_engagements') {
@@ -72,38 +96,58 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
               SELECT key, sum((value->>0)::int) AS follows, sum((value->>1)::int) AS unfollows
               FROM (SELECT * FROM jsonb_each(d.by_scene) UNION ALL SELECT * FROM jsonb_each(excluded.by_scene)) AS scenes
               GROUP BY key) AS merged)`);
+    // Attributes per day, and the same sums per month (what the reads of a date add up, with the days of its own
+    // month), from one pass over the events.
     await db.execute(sql`
-      INSERT INTO stats_attribute_daily AS d (account_id, day, attribute, value, delta)
-      SELECT e.account_id, (e.occurred_at AT TIME ZONE ${timezone})::date, a.attribute, a.value,
-             sum(CASE WHEN e.kind = 'subscribe' THEN 1 ELSE -1 END)::int
-      FROM (SELECT account_id, wechat_user_id, kind, occurred_at FROM follow_events WHERE ${rows}) e
-      JOIN wechat_users u ON u.id = e.wechat_user_id
-      CROSS JOIN LATERAL (VALUES
-        ('gender', CASE u.gender WHEN 1 THEN 'male' WHEN 2 THEN 'female' ELSE 'unknown' END),
-        ('language', coalesce(nullif(u.language, ''), 'unknown')),
-        ('country', coalesce(nullif(u.country, ''), 'unknown')),
-        ('province', coalesce(nullif(u.province, ''), 'unknown')),
-        ('city', coalesce(nullif(u.city, ''), 'unknown'))) AS a(attribute, value)
-      GROUP BY 1, 2, 3, 4
-      ON CONFLICT (account_id, day, attribute, value) DO UPDATE SET delta = d.delta + excluded.delta`);
+      WITH per_day AS (
+        SELECT e.account_id, (e.occurred_at AT TIME ZONE ${timezone})::date AS day, a.attribute, a.value,
+               sum(CASE WHEN e.kind = 'subscribe' THEN 1 ELSE -1 END)::int AS delta
+        FROM (SELECT account_id, wechat_user_id, kind, occurred_at FROM follow_events WHERE ${rows}) e
+        JOIN wechat_users u ON u.id = e.wechat_user_id
+        CROSS JOIN LATERAL (VALUES
+          ('gender', CASE u.gender WHEN 1 THEN 'male' WHEN 2 THEN 'female' ELSE 'unknown' END),
+          ('language', coalesce(nullif(u.language, ''), 'unknown')),
+          ('country', coalesce(nullif(u.country, ''), 'unknown')),
+          ('province', coalesce(nullif(u.province, ''), 'unknown')),
+          ('city', coalesce(nullif(u.city, ''), 'unknown'))) AS a(attribute, value)
+        GROUP BY 1, 2, 3, 4
+      ), days AS (
+        INSERT INTO stats_attribute_daily AS d (account_id, day, attribute, value, delta)
+        SELECT account_id, day, attribute, value, delta FROM per_day
+        ON CONFLICT (account_id, day, attribute, value) DO UPDATE SET delta = d.delta + excluded.delta
+      )
+      INSERT INTO stats_attribute_monthly AS m (account_id, month_start, attribute, value, delta)
+      SELECT account_id, date_trunc('month', day::timestamp)::date, attribute, value, sum(delta)::int FROM per_day GROUP BY 1, 2, 3, 4
+      ON CONFLICT (account_id, month_start, attribute, value) DO UPDATE SET delta = m.delta + excluded.delta`);
     return;
   }
   await db.execute(sql`
     WITH events AS (
       SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date AS day, msg_type, wechat_user_id FROM messages WHERE ${rows}
+    ), per_day AS (
+      -- Per sender and day: messages in all, and of each type.
+      SELECT account_id, day, wechat_user_id, count(*)::int AS n,
+             ${sql.join(TYPE_COLUMNS.map(({ type, added }) => sql`count(*) FILTER (WHERE msg_type = ${type})::int AS ${added}`), sql`, `)}
+      FROM events
+      GROUP BY 1, 2, 3
     ), added AS (
-      -- Per sender and period: messages in all, and of each type.
-      SELECT e.account_id, p.period, p.period_start, e.wechat_user_id, count(*)::int AS n,
-             ${sql.join(TYPE_COLUMNS.map(({ type, added }) => sql`count(*) FILTER (WHERE e.msg_type = ${type})::int AS ${added}`), sql`, `)}
-      FROM events e
-      CROSS JOIN LATERAL (VALUES ('day', e.day), ('week', date_trunc('week', e.day)::date), ('month', date_trunc('month', e.day)::date)) AS p(period, period_start)
+      -- Per sender and period, from the days: each day's week and month are worked out once, not per message.
+      SELECT d.account_id, p.period, p.period_start, d.wechat_user_id, sum(d.n)::int AS n,
+             ${sql.join(TYPE_COLUMNS.map(({ added }) => sql`sum(d.${added})::int AS ${added}`), sql`, `)}
+      FROM per_day d
+      CROSS JOIN LATERAL (VALUES ('day', d.day), ('week', date_trunc('week', d.day)::date), ('month', date_trunc('month', d.day)::date)) AS p(period, period_start)
       GROUP BY 1, 2, 3, 4
     ), counted AS (
       -- With each sender's counts before the batch (0 for a new sender). The fold is the only writer of these rows
-      -- (it holds the cursor), so what this statement read is what it overwrites.
+      -- (it holds the cursor), so what this statement read is what it overwrites. Looked up by primary key, sender
+      -- by sender: as a plain join PostgreSQL preferred to hash the whole table (every account's senders of every
+      -- period), which cost a 100-message fold three times what the lookups do; LIMIT 1 keeps it from doing so.
       SELECT a.*, coalesce(s.msg_count, 0) AS n_before,
              ${sql.join(TYPE_COLUMNS.map(({ column, before }) => sql`coalesce(s.${column}, 0) AS ${before}`), sql`, `)}
-      FROM added a LEFT JOIN stats_period_senders s USING (account_id, period, period_start, wechat_user_id)
+      FROM added a LEFT JOIN LATERAL (
+        SELECT * FROM stats_period_senders s
+        WHERE s.account_id = a.account_id AND s.period = a.period AND s.period_start = a.period_start AND s.wechat_user_id = a.wechat_user_id
+        LIMIT 1) s ON true
     ), kept AS (
       -- Written only where a count moves: a sender past the cap in every type the batch added costs no write.
       INSERT INTO stats_period_senders AS s (account_id, period, period_start, wechat_user_id, msg_count, ${sql.join(TYPE_COLUMNS.map(({ column }) => column), sql`, `)})
@@ -113,33 +157,13 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       WHERE n_before < ${SENDER_COUNT_CAP} OR ${sql.join(TYPE_COLUMNS.map(({ added, before }) => sql`(${added} > 0 AND ${before} < ${SENDER_COUNT_CAP})`), sql` OR `)}
       ON CONFLICT (account_id, period, period_start, wechat_user_id) DO UPDATE
       SET msg_count = excluded.msg_count, ${sql.join(TYPE_COLUMNS.map(({ column }) => sql`${column} = excluded.${column}`), sql`, `)}
-    ), moved AS (
-      -- Each sender's count before and after, under every type the batch added to, under 'all', and under WeChat's
-      -- msg_type where WeChat puts two types together, so each WeChat row's senders are distinct too. Counts are
-      -- capped, and a sum of capped counts is over 10 exactly when the true sum is.
-      SELECT c.account_id, c.period, c.period_start, k.msg_type, k.n, k.before, ${capped(sql`k.before + k.n`)} AS after
-      FROM counted c
-      CROSS JOIN LATERAL (VALUES ('all', c.n, c.n_before),
-        ${sql.join(TYPE_COLUMNS.map(({ type, added, before }) => sql`(${type}, c.${added}, c.${before})`), sql`, `)},
-        ${sql.join(
-          Object.entries(WECHAT_COMBINED_TYPES).map(
-            ([key, members]) =>
-              sql`(${key}, ${sql.join(members.map((member) => sql`c.${columnsOf(member).added}`), sql` + `)}, ${sql.join(members.map((member) => sql`c.${columnsOf(member).before}`), sql` + `)})`,
-          ),
-          sql`, `,
-        )}) AS k(msg_type, n, before)
-      WHERE k.n > 0
     )
-    INSERT INTO stats_messages AS m (account_id, period, period_start, msg_type, msg_user, msg_count, senders_1_to_5, senders_6_to_10, senders_over_10)
-    SELECT account_id, period, period_start, msg_type, count(*) FILTER (WHERE before = 0), sum(n),
-           count(*) FILTER (WHERE ${bucketOf(sql`after`)} = 1) - count(*) FILTER (WHERE ${bucketOf(sql`before`)} = 1),
-           count(*) FILTER (WHERE ${bucketOf(sql`after`)} = 2) - count(*) FILTER (WHERE ${bucketOf(sql`before`)} = 2),
-           count(*) FILTER (WHERE ${bucketOf(sql`after`)} = 3) - count(*) FILTER (WHERE ${bucketOf(sql`before`)} = 3)
-    FROM moved GROUP BY 1, 2, 3, 4
-    ON CONFLICT (account_id, period, period_start, msg_type) DO UPDATE
-    SET msg_user = m.msg_user + excluded.msg_user, msg_count = m.msg_count + excluded.msg_count,
-        senders_1_to_5 = m.senders_1_to_5 + excluded.senders_1_to_5, senders_6_to_10 = m.senders_6_to_10 + excluded.senders_6_to_10,
-        senders_over_10 = m.senders_over_10 + excluded.senders_over_10`);
+    -- One row per period: its senders, messages and buckets, in all, by type and by WeChat combined type.
+    INSERT INTO stats_message_periods AS m (account_id, period, period_start, ${sql.join(PERIOD_COLUMNS, sql`, `)})
+    SELECT account_id, period, period_start, ${sql.join(PERIOD_FIGURES.map(([, added]) => added), sql`, `)}
+    FROM counted GROUP BY 1, 2, 3
+    ON CONFLICT (account_id, period, period_start) DO UPDATE
+    SET ${sql.join(PERIOD_COLUMNS.map((column) => sql`${column} = m.${column} + excluded.${column}`), sql`, `)}`);
   await foldHourly(db, sql`
     SELECT m.account_id, (m.occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM m.occurred_at AT TIME ZONE ${timezone})::int AS hour,
            'msg' AS metric, t.key, m.wechat_user_id
@@ -171,11 +195,51 @@ async function foldHourly(db: Executor, keyed: SQL): Promise<void> {
     ON CONFLICT (account_id, day, hour, metric, key) DO UPDATE SET users = h.users + excluded.users, count = h.count + excluded.count`);
 }
 
+/** A figure the engagement rollups keep per action: users that day, events, users new to the article (articles only). */
+type EngagementFigure = 'users' | 'count' | 'firstUsers';
+
+/** Per engagement action: its columns of each figure in stats_article_days and stats_read_days. */
+const ACTION_COLUMNS = ENGAGEMENT_ACTIONS.map((action) => ({
+  action,
+  users: sql.identifier(ENGAGEMENT_COLUMNS[action].users),
+  count: sql.identifier(ENGAGEMENT_COLUMNS[action].count),
+  firstUsers: sql.identifier(ENGAGEMENT_COLUMNS[action].firstUsers),
+}));
+
+/** The fold's per-action deltas name their figures so (one row per action, as the per-user tables are kept). */
+const DELTA_COLUMNS: Record<EngagementFigure, SQL> = { users: sql`users`, count: sql`count`, firstUsers: sql`first_users` };
+
 /**
- * Article engagements: per article, day and action, the events, the users new that day and the users new to the
- * article (first_users, whose running sum is the article's users to date); per account, day, action and channel
- * (where the article was opened; 'scene:<scene>' for where a share went; 'all'), the events and the users new that
- * day.
+ * The parts of an upsert that adds per-action deltas (rows with an `action` and DELTA_COLUMNS, grouped by the
+ * target's key) to the target row's columns of every action: the column list, the sums in its order, and the SET.
+ */
+function engagementUpsert(target: SQL, figures: EngagementFigure[]) {
+  const each = <Part>(part: (columns: (typeof ACTION_COLUMNS)[number], figure: EngagementFigure) => Part) =>
+    ACTION_COLUMNS.flatMap((columns) => figures.map((figure) => part(columns, figure)));
+  return {
+    columns: sql.join(
+      each((columns, figure) => columns[figure]),
+      sql`, `,
+    ),
+    sums: sql.join(
+      each(({ action }, figure) => sql`coalesce(sum(${DELTA_COLUMNS[figure]}) FILTER (WHERE action = ${action}), 0)::int`),
+      sql`, `,
+    ),
+    added: sql.join(
+      each((columns, figure) => sql`${columns[figure]} = ${target}.${columns[figure]} + excluded.${columns[figure]}`),
+      sql`, `,
+    ),
+  };
+}
+const articleFigures = engagementUpsert(sql`d`, ['users', 'count', 'firstUsers']);
+const channelFigures = engagementUpsert(sql`r`, ['users', 'count']);
+
+/**
+ * Article engagements: per article and day, for each action, the events, the users new that day and the users new
+ * to the article (first_users, whose running sum is the article's users to date); per account, day and channel
+ * (where the article was opened; 'scene:<scene>' for where a share went; 'all'), for each action, the events and the
+ * users new that day. One row per article and day (and per day and channel) holds every action, so a year's read
+ * takes its rows as they are; the per-user tables that make users exact stay one row per action.
  */
 async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promise<void> {
   await db.execute(sql`
@@ -213,10 +277,9 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
       UNION ALL
       SELECT account_id, msg_data_id, article_index, kept_day, action, 0, 0, -count(*)::int FROM moved_first WHERE kept_day IS NOT NULL GROUP BY 1, 2, 3, 4, 5
     ), articles AS (
-      INSERT INTO stats_article_daily AS d (account_id, msg_data_id, article_index, day, action, users, count, first_users)
-      SELECT account_id, msg_data_id, article_index, day, action, sum(users), sum(count), sum(first_users) FROM article_deltas GROUP BY 1, 2, 3, 4, 5
-      ON CONFLICT (account_id, msg_data_id, article_index, day, action) DO UPDATE
-      SET users = d.users + excluded.users, count = d.count + excluded.count, first_users = d.first_users + excluded.first_users
+      INSERT INTO stats_article_days AS d (account_id, msg_data_id, article_index, day, ${articleFigures.columns})
+      SELECT account_id, msg_data_id, article_index, day, ${articleFigures.sums} FROM article_deltas GROUP BY 1, 2, 3, 4
+      ON CONFLICT (account_id, msg_data_id, article_index, day) DO UPDATE SET ${articleFigures.added}
     ), per_channel AS (
       SELECT e.account_id, e.day, e.action, c.channel, e.wechat_user_id, count(*)::int AS n
       FROM events e CROSS JOIN LATERAL (VALUES (e.source), ('all'), ('scene:' || e.share_scene)) AS c(channel)
@@ -232,9 +295,9 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
       UNION ALL
       SELECT account_id, day, action, channel, 0, count(*)::int FROM new_in_channel GROUP BY 1, 2, 3, 4
     )
-    INSERT INTO stats_reads_daily AS r (account_id, day, action, channel, users, count)
-    SELECT account_id, day, action, channel, sum(users), sum(count) FROM channel_deltas GROUP BY 1, 2, 3, 4
-    ON CONFLICT (account_id, day, action, channel) DO UPDATE SET users = r.users + excluded.users, count = r.count + excluded.count`);
+    INSERT INTO stats_read_days AS r (account_id, day, channel, ${channelFigures.columns})
+    SELECT account_id, day, channel, ${channelFigures.sums} FROM channel_deltas GROUP BY 1, 2, 3
+    ON CONFLICT (account_id, day, channel) DO UPDATE SET ${channelFigures.added}`);
   // Per hour: the account's engagement by channel as per day, and each article's under metric 'article:<action>',
   // key '<msg_data_id>/<index>'.
   await foldHourly(db, sql`
@@ -290,6 +353,17 @@ async function allEnded(tx: Executor, vxids: string[]): Promise<boolean> {
 }
 
 /**
+ * Gives the accounts that `accounts` selects (a query of account_ids) a new version of their rollups from `source`
+ * (stats_account_versions): this transaction's id, which no other transaction has or will have.
+ */
+async function markChanged(tx: Executor, source: string, accounts: SQL): Promise<void> {
+  await tx.execute(sql`
+    INSERT INTO stats_account_versions AS v (account_id, source, version)
+    SELECT account_id, ${source}, pg_current_xact_id()::text::bigint FROM (${accounts}) AS changed
+    ON CONFLICT (account_id, source) DO UPDATE SET version = excluded.version`);
+}
+
+/**
  * Folds up to `batchSize` events of `source` past its cursor, in one transaction. Stops at the first id that is
  * missing (its transaction has not committed) unless that hole is proven dead; see stats_cursors. Returns undefined
  * when another process holds the cursor.
@@ -326,7 +400,11 @@ export async function foldNext(db: Database, source: StatsSource, input: { timez
     const lastId = take.at(-1) ?? cursor.lastId;
     // Every id in the range is taken or proven dead (a dead id can never become visible), so the range selects
     // exactly the batch, by the primary key, without sending its ids back.
-    if (take.length > 0) await foldEvents(tx, source, sql`id > ${cursor.lastId} AND id <= ${lastId}`, cursor.timezone);
+    if (take.length > 0) {
+      const batch = sql`id > ${cursor.lastId} AND id <= ${lastId}`;
+      await foldEvents(tx, source, batch, cursor.timezone);
+      await markChanged(tx, source, sql`SELECT DISTINCT account_id FROM ${sourceTable(source)} WHERE ${batch}`);
+    }
     // A new hole: its ids were drawn before the read saw the id above it, by transactions holding the table's write
     // lock from before the draw to their end; those still running are among the writers now.
     const sameHole = blockedBelow === cursor.blockedBelow && !holeIsDead && cursor.blockedBy !== null;
@@ -338,18 +416,21 @@ export async function foldNext(db: Database, source: StatsSource, input: { timez
   });
 }
 
-const ROLLUP_TABLES = [
+/** Every rollup table, and the accounts' versions of them: what a reset empties and a recount replaces (the cursors apart). */
+export const ROLLUP_TABLES = [
   'stats_follow_daily',
   'stats_attribute_daily',
-  'stats_messages',
+  'stats_attribute_monthly',
+  'stats_message_periods',
   'stats_period_senders',
-  'stats_article_daily',
+  'stats_article_days',
   'stats_article_day_users',
   'stats_article_users',
-  'stats_reads_daily',
+  'stats_read_days',
   'stats_reads_day_users',
   'stats_hourly',
   'stats_hourly_users',
+  'stats_account_versions',
 ];
 
 /**
@@ -379,6 +460,7 @@ export async function recountAccount(db: Database, accountId: number, timezone: 
     }
     for (const cursor of cursors.rows) {
       await foldEvents(tx, cursor.source, sql`account_id = ${accountId} AND id <= ${cursor.lastId}`, cursor.timezone);
+      await markChanged(tx, cursor.source, sql`SELECT ${accountId}::bigint AS account_id`);
     }
   });
 }

@@ -1,11 +1,12 @@
-import { sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { sql, type SQL } from 'drizzle-orm';
+import { executePrepared, type Database, type Executor } from '../../db/client.js';
+import { COMBINED_TYPE_USER_COLUMNS, ENGAGEMENT_COLUMNS, MESSAGE_TYPE_COLUMNS } from '../../db/schema/stats.js';
+import { MESSAGE_TYPES, WECHAT_COMBINED_TYPES, type EngagementAction, type MessageType, type WechatCombinedType } from '../followers/wechat-constants.js';
 
 /**
  * Reads of the rollups: plain index range scans returning their rows as they are; the service shapes them into
- * periods (grouping a few thousand rows in JS is cheaper than doing it in SQL with JSON aggregates). The exception
- * is engagement, kept as one row per action: its rows are pivoted here (pivotedEngagement). Days are `YYYY-MM-DD`
- * strings in the rollups' time zone.
+ * periods (grouping a few thousand rows in JS is cheaper than doing it in SQL with JSON aggregates). Days are
+ * `YYYY-MM-DD` strings in the rollups' time zone.
  */
 
 export type Period = 'day' | 'week' | 'month';
@@ -38,14 +39,14 @@ function withDays<Row extends Record<Key, unknown>, Key extends string>(rows: Ro
 }
 
 /**
- * How far the rollups have folded their event tables (each cursor's last id) and in which time zone: it moves with
- * every fold that adds events, for any account, and with a rebuild into another time zone. An answer read from the
- * rollups after this is read is current for as long as it stays the same. (A fold also rewrites its cursor when it
- * finds nothing new; that leaves the id, and so this, unchanged.)
+ * The version of an account's rollups (stats_account_versions: the last fold or recount that changed them, per event
+ * table), '' while it has none. An answer read from the rollups after this is read is current for as long as it
+ * stays the same: every change to the account's rollups writes a version never used before, in the same transaction,
+ * and a reset empties both together.
  */
-export async function readRollupVersion(db: Executor): Promise<string> {
+export async function readRollupVersion(db: Executor, accountId: number): Promise<string> {
   const result = await db.execute<{ version: string | null }>(sql`
-    SELECT string_agg(source || ':' || last_id || ':' || timezone, ',' ORDER BY source) AS version FROM stats_cursors`);
+    SELECT string_agg(source || ':' || version, ',' ORDER BY source) AS version FROM stats_account_versions WHERE account_id = ${accountId}`);
   return result.rows[0]?.version ?? '';
 }
 
@@ -82,38 +83,68 @@ export async function followersBefore(db: Executor, accountId: number, day: stri
   return result.rows[0]?.followers ?? 0;
 }
 
+/** Senders and messages of one message type, or of one of WeChat's combined types ('wechat:4', 'wechat:6'), in a period. */
+export type MessageTypeFigures = { msgType: MessageType | WechatCombinedType; msgUser: number; msgCount: number };
+
 export type MessagePeriodRow = {
   periodStart: string;
-  msgType: string;
   msgUser: number;
   msgCount: number;
   senders1To5: number;
   senders6To10: number;
   sendersOver10: number;
+  /** The message types and WeChat combined types the period has messages of, by name (in code point order). */
+  byType: MessageTypeFigures[];
 };
 
-/** Message rollups of one period kind whose periods start from `fromStart` to `toStart`, both included, in no particular order. */
+/**
+ * Where each type's figures are in a stats_message_periods row, in the order of byType: a WeChat combined type's
+ * senders have their column, its messages are the sum of its types'.
+ */
+const BY_TYPE_COLUMNS = [
+  ...MESSAGE_TYPES.map((type) => ({ msgType: type, users: MESSAGE_TYPE_COLUMNS[type].users, counts: [MESSAGE_TYPE_COLUMNS[type].count] })),
+  ...Object.entries(WECHAT_COMBINED_TYPES).map(([key, members]) => ({
+    msgType: key as WechatCombinedType,
+    users: COMBINED_TYPE_USER_COLUMNS[key as WechatCombinedType],
+    counts: members.map((member) => MESSAGE_TYPE_COLUMNS[member].count),
+  })),
+].sort((a, b) => (a.msgType < b.msgType ? -1 : 1));
+const byTypeSelected = sql.join(
+  [...new Set(BY_TYPE_COLUMNS.flatMap(({ users, counts }) => [users, ...counts]))].map((column) => sql.identifier(column)),
+  sql`, `,
+);
+
+/**
+ * Message rollups of one period kind whose periods start from `fromStart` to `toStart`, both included, in order: one
+ * row per period with messages, its type columns gathered into byType. A year by day is 365 rows of a few integers;
+ * a row per period and type, as kept before, was nine times as many rows for the driver to parse.
+ */
 export async function listMessagePeriods(db: Executor, accountId: number, period: Period, fromStart: string, toStart: string): Promise<MessagePeriodRow[]> {
-  const result = await db.execute<Omit<MessagePeriodRow, 'periodStart'> & { periodStart: number }>(sql`
-    SELECT ${epochDays(sql`period_start`)} AS "periodStart", msg_type AS "msgType", msg_user AS "msgUser", msg_count AS "msgCount",
-           senders_1_to_5 AS "senders1To5", senders_6_to_10 AS "senders6To10", senders_over_10 AS "sendersOver10"
-    FROM stats_messages
-    WHERE account_id = ${accountId} AND period = ${period} AND period_start BETWEEN ${fromStart}::date AND ${toStart}::date`);
-  return withDays(result.rows, 'periodStart');
+  const result = await db.execute<Omit<MessagePeriodRow, 'periodStart' | 'byType'> & { periodStart: number } & Record<string, number>>(sql`
+    SELECT ${epochDays(sql`period_start`)} AS "periodStart", msg_user AS "msgUser", msg_count AS "msgCount",
+           senders_1_to_5 AS "senders1To5", senders_6_to_10 AS "senders6To10", senders_over_10 AS "sendersOver10", ${byTypeSelected}
+    FROM stats_message_periods
+    WHERE account_id = ${accountId} AND period = ${period} AND period_start BETWEEN ${fromStart}::date AND ${toStart}::date
+    ORDER BY period_start`);
+  const name = dayNames();
+  return result.rows.map((row) => {
+    const byType: MessageTypeFigures[] = [];
+    for (const { msgType, users, counts } of BY_TYPE_COLUMNS) {
+      let msgCount = 0;
+      for (const count of counts) msgCount += row[count]!;
+      if (msgCount > 0) byType.push({ msgType, msgUser: row[users]!, msgCount });
+    }
+    return {
+      periodStart: name(row.periodStart),
+      msgUser: row.msgUser,
+      msgCount: row.msgCount,
+      senders1To5: row.senders1To5,
+      senders6To10: row.senders6To10,
+      sendersOver10: row.sendersOver10,
+      byType,
+    };
+  });
 }
-
-export type ArticleDayRow = {
-  msgDataId: number;
-  articleIndex: number;
-  day: string;
-  action: string;
-  users: number;
-  count: number;
-  firstUsers: number;
-};
-
-const articleDayColumns = sql`
-  msg_data_id AS "msgDataId", article_index AS "articleIndex", ${epochDays(sql`day`)} AS day, action, users, count, first_users AS "firstUsers"`;
 
 /** The engagement actions of the rollups, each with WeChat's names for its users and events, in the API's order. */
 export const ACTION_FIELDS = {
@@ -121,57 +152,69 @@ export const ACTION_FIELDS = {
   original: ['oriPageReadUser', 'oriPageReadCount'],
   share: ['shareUser', 'shareCount'],
   favorite: ['addToFavUser', 'addToFavCount'],
-} as const;
+} as const satisfies Record<EngagementAction, readonly [string, string]>;
 export type EngagementFigures = Record<(typeof ACTION_FIELDS)[keyof typeof ACTION_FIELDS][number], number>;
 
 /**
- * The engagement rollup rows of a group as one row: each action's users and events under WeChat's names, 0 where
- * the group has none. Pivoting in PostgreSQL returns a third of the rows or fewer, and each row parsed costs the
- * API's process more than summing it costs PostgreSQL (a year of an account's articles: ~7 ms less in the API for
- * ~4 ms more in PostgreSQL).
+ * Each action's columns of an engagement rollup row (`table` is its alias) under WeChat's names, in the API's order:
+ * its users (`users`, or `firstUsers`: the users new to the article) and its events.
  */
-const pivotedEngagement = sql.join(
-  Object.entries(ACTION_FIELDS).flatMap(([action, [users, count]]) => [
-    sql`coalesce(sum(users) FILTER (WHERE action = ${action}), 0)::int AS ${sql.identifier(users)}`,
-    sql`coalesce(sum(count) FILTER (WHERE action = ${action}), 0)::int AS ${sql.identifier(count)}`,
-  ]),
-  sql`, `,
-);
+function engagementFigures(table: SQL, users: 'users' | 'firstUsers'): SQL {
+  return sql.join(
+    Object.entries(ACTION_FIELDS).flatMap(([action, [usersName, countName]]) => {
+      const columns = ENGAGEMENT_COLUMNS[action as EngagementAction];
+      return [
+        sql`${table}.${sql.identifier(columns[users])} AS ${sql.identifier(usersName)}`,
+        sql`${table}.${sql.identifier(columns.count)} AS ${sql.identifier(countName)}`,
+      ];
+    }),
+    sql`, `,
+  );
+}
+const articleDayFigures = engagementFigures(sql`d`, 'users');
+const articleDayFirsts = engagementFigures(sql`d`, 'firstUsers');
+const readDayFigures = engagementFigures(sql`r`, 'users');
 
 export type ArticleDayFigures = { refDate: string; msgDataId: number; articleIndex: number; title: string } & EngagementFigures;
+
+/** A key for an article (msg_data_id + index) in a Map: a number, so a year of rows builds no key strings. */
+const articleKey = (msgDataId: number, articleIndex: number) => msgDataId * 65_536 + articleIndex;
 
 /**
  * Engagement per day and article from `from` to `to`, for every article of the account with any: one row each with
  * the article's title ('' for an article of no sent news broadcast), fields in the API's order, ordered by day,
- * msg_data_id and index.
+ * msg_data_id and index (the order of stats_article_days_day_idx, so the rows can come off the index unsorted).
+ * The titles (of every article the account sent: a few hundred a year of daily news) are read beside the rows and
+ * set on them here: each is then decoded once, not once per day, and neither statement has a join to plan. Both are
+ * prepared (the year's read is the stats API's heaviest, and planning was a measurable part of it).
  */
-export async function listArticleDayFigures(db: Executor, accountId: number, from: string, to: string): Promise<ArticleDayFigures[]> {
-  const result = await db.execute<Omit<ArticleDayFigures, 'refDate'> & { refDate: number }>(sql`
-    WITH per_article AS (
-      SELECT day, msg_data_id, article_index, ${pivotedEngagement}
-      FROM stats_article_daily
-      WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date
-      GROUP BY day, msg_data_id, article_index
-    ), titles AS (
-      SELECT a.msg_data_id, a.idx, a.title
+export async function listArticleDayFigures(db: Database, accountId: number, from: string, to: string): Promise<ArticleDayFigures[]> {
+  const [rows, titles] = await Promise.all([
+    executePrepared<Omit<ArticleDayFigures, 'refDate'> & { refDate: number }>(db, 'stats_article_day_figures', sql`
+      SELECT ${epochDays(sql`d.day`)} AS "refDate", d.msg_data_id AS "msgDataId", d.article_index AS "articleIndex", '' AS title, ${articleDayFigures}
+      FROM stats_article_days d
+      WHERE d.account_id = ${accountId} AND d.day BETWEEN ${from}::date AND ${to}::date
+      ORDER BY d.day, d.msg_data_id, d.article_index`),
+    executePrepared<{ msgDataId: number; articleIndex: number; title: string }>(db, 'stats_sent_article_titles', sql`
+      SELECT a.msg_data_id AS "msgDataId", a.idx AS "articleIndex", a.title
       FROM broadcast_articles a JOIN broadcasts b ON b.account_id = a.account_id AND b.msg_data_id = a.msg_data_id
-      WHERE a.account_id = ${accountId} AND NOT b.is_preview AND a.msg_data_id IN (SELECT msg_data_id FROM per_article)
-    )
-    SELECT ${epochDays(sql`p.day`)} AS "refDate", p.msg_data_id AS "msgDataId", p.article_index AS "articleIndex", coalesce(t.title, '') AS title,
-           ${sql.join(
-             Object.values(ACTION_FIELDS).flatMap((names) => names.map((name) => sql`p.${sql.identifier(name)}`)),
-             sql`, `,
-           )}
-    FROM per_article p LEFT JOIN titles t ON t.msg_data_id = p.msg_data_id AND t.idx = p.article_index
-    ORDER BY p.day, p.msg_data_id, p.article_index`);
-  return withDays(result.rows, 'refDate');
+      WHERE a.account_id = ${accountId} AND NOT b.is_preview`),
+  ]);
+  const titleOf = new Map(titles.map((article) => [articleKey(article.msgDataId, article.articleIndex), article.title]));
+  for (const row of rows) row.title = titleOf.get(articleKey(row.msgDataId, row.articleIndex)) ?? '';
+  return withDays(rows, 'refDate');
 }
 
-/** Every day of engagement with the articles of one broadcast (msg_data_id), in no particular order. */
-export async function listBroadcastArticleDays(db: Executor, accountId: number, msgDataId: number): Promise<ArticleDayRow[]> {
-  const result = await db.execute<Omit<ArticleDayRow, 'day'> & { day: number }>(sql`
-    SELECT ${articleDayColumns} FROM stats_article_daily WHERE account_id = ${accountId} AND msg_data_id = ${msgDataId}`);
-  return withDays(result.rows, 'day');
+/** One article's engagement on a day: per action, the users new to the article that day (the *User fields) and the events. */
+export type ArticleDayFirsts = { articleIndex: number; day: string } & EngagementFigures;
+
+/** Every day of engagement with the articles of one broadcast (msg_data_id), ordered by article index and day. */
+export async function listBroadcastArticleDays(db: Database, accountId: number, msgDataId: number): Promise<ArticleDayFirsts[]> {
+  const rows = await executePrepared<Omit<ArticleDayFirsts, 'day'> & { day: number }>(db, 'stats_broadcast_article_days', sql`
+    SELECT d.article_index AS "articleIndex", ${epochDays(sql`d.day`)} AS day, ${articleDayFirsts}
+    FROM stats_article_days d WHERE d.account_id = ${accountId} AND d.msg_data_id = ${msgDataId}
+    ORDER BY d.article_index, d.day`);
+  return withDays(rows, 'day');
 }
 
 export type ArticleDetailRow = { articleIndex: number; detail: string; day: string; count: number; firstUsers: number };
@@ -225,14 +268,15 @@ export type ReadChannelDay = { day: string; channel: string } & EngagementFigure
  * The account's engagement per day and channel from `from` to `to`, each action's users and events in one row,
  * ordered by day and channel (by code point, as JavaScript compares strings).
  */
-export async function listReadChannelDays(db: Executor, accountId: number, from: string, to: string): Promise<ReadChannelDay[]> {
-  const result = await db.execute<Omit<ReadChannelDay, 'day'> & { day: number }>(sql`
-    SELECT ${epochDays(sql`day`)} AS day, channel, ${pivotedEngagement}
-    FROM stats_reads_daily
-    WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date
-    GROUP BY day, channel
-    ORDER BY day, channel COLLATE "C"`);
-  return withDays(result.rows, 'day');
+export async function listReadChannelDays(db: Database, accountId: number, from: string, to: string): Promise<ReadChannelDay[]> {
+  // Ordered by the table's columns, not the epoch-day output also named "day": the primary key's order, so no sort
+  // (channel is COLLATE "C"). Prepared, as listArticleDayFigures.
+  const rows = await executePrepared<Omit<ReadChannelDay, 'day'> & { day: number }>(db, 'stats_read_channel_days', sql`
+    SELECT ${epochDays(sql`r.day`)} AS day, r.channel, ${readDayFigures}
+    FROM stats_read_days r
+    WHERE r.account_id = ${accountId} AND r.day BETWEEN ${from}::date AND ${to}::date
+    ORDER BY r.day, r.channel`);
+  return withDays(rows, 'day');
 }
 
 /** The msg_data_ids of the news broadcasts (not previews) the account started sending on `day` in `timezone`. */
@@ -247,11 +291,19 @@ export async function listNewsSentOn(db: Executor, accountId: number, day: strin
 
 export type AttributeRow = { attribute: string; value: string; followers: number };
 
-/** Followers on `day` (at its end) by attribute and value, values with none left out. */
+/**
+ * Followers on `day` (at its end) by attribute and value, values with none left out: the sums of the whole months
+ * before `day`'s month (stats_attribute_monthly) and of that month's days up to `day`, about 600 + 50 × the day of
+ * the month rows for a year of 50 values where the days alone are 18,000.
+ */
 export async function listAttributesOn(db: Executor, accountId: number, day: string): Promise<AttributeRow[]> {
+  const monthStart = `${day.slice(0, 7)}-01`;
   const result = await db.execute<AttributeRow>(sql`
-    SELECT attribute, value, sum(delta)::int AS followers FROM stats_attribute_daily
-    WHERE account_id = ${accountId} AND day <= ${day}::date
+    SELECT attribute, value, sum(delta)::int AS followers FROM (
+      SELECT attribute, value, delta FROM stats_attribute_monthly WHERE account_id = ${accountId} AND month_start < ${monthStart}::date
+      UNION ALL
+      SELECT attribute, value, delta FROM stats_attribute_daily WHERE account_id = ${accountId} AND day BETWEEN ${monthStart}::date AND ${day}::date
+    ) AS deltas
     GROUP BY 1, 2 HAVING sum(delta) > 0`);
   return result.rows;
 }

@@ -55,13 +55,13 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
   const read = { onRequest: app.authenticate, preHandler: app.authorizeAccount('stats:read') };
   const csvNote = 'JSON `{items}`, or CSV with a header line when `format=csv` or `Accept: text/csv`';
   // Said by the routes answered with answerFromRollups.
-  const keptNote = 'The JSON is kept until the statistics change (a fold of new events); `Cache-Control: no-cache` computes it afresh.';
+  const keptNote = "The JSON is kept until the account's statistics change (a fold of its new events); `Cache-Control: no-cache` computes it afresh.";
   const cache = createAnswerCache(ANSWER_CACHE_BYTES);
 
   /**
-   * `answer` for figures computed from the rollups alone: the JSON is kept and sent again while the rollups' version
-   * holds, so it is as live as a fresh computation (`compute` reads the rollups after the version is read). The key
-   * is the URL as asked on the day asked (a route's default day is today).
+   * `answer` for figures computed from the rollups alone: the JSON is kept and sent again while the version of the
+   * account's rollups holds, so it is as live as a fresh computation (`compute` reads the rollups after the version is
+   * read). The key is the URL as asked on the day asked (a route's default day is today).
    */
   async function answerFromRollups<Payload extends object>(
     request: FastifyRequest,
@@ -71,7 +71,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
   ) {
     if (wantsCsvFrom(request)) return sendCsv(reply, csv.columns, csv.rows(await compute()));
     const key = `${stats.today()} ${request.url}`;
-    const version = await stats.rollupVersion();
+    const version = await stats.rollupVersion(request.accountAccess.account.id);
     let body = wantsFresh(request) ? undefined : cache.get(key, version);
     if (!body) {
       // The route's own serializer (its response schema), as for any other answer.
