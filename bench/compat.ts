@@ -1,13 +1,11 @@
+import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { OPENIDS_PER_PAGE } from '../src/modules/wechat/users.wechat.js';
-import { createBenchEnvironment, forkBenchApi, log, median, numberArg, printResult } from './lib.js';
+import { createBenchEnvironment, forkBareServer, forkBenchApi, log, median, numberArg, printResult, stopChild } from './lib.js';
 
 /**
  * bench:compat: the WeChat-compatible follower interfaces through the real HTTP stack (the API in its own process,
@@ -51,18 +49,6 @@ function getJson(url: string): Promise<Record<string, unknown>> {
       })
       .on('error', reject);
   });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
-
-/** The bare Fastify route of bench/http-server.ts, in its own process like the API. */
-async function forkBareServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(fileURLToPath(new URL('./http-server.ts', import.meta.url)), ['bare'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const [message] = (await once(child, 'message')) as [{ port: number }];
-  return { child, url: `http://127.0.0.1:${message.port}` };
 }
 
 function rate(options: autocannon.Options): Promise<number> {
@@ -158,7 +144,7 @@ try {
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/cgi-bin/user/info?access_token=${token}&openid=${openids[next++ % openids.length]}&lang=zh_CN` }) }],
   });
   log(`user/info through the API: ${Math.round(userInfoRps)} req/s`);
-  await stop(api.child);
+  await stopChild(api.child);
   api = undefined;
 
   const bare = await forkBareServer();
@@ -166,7 +152,7 @@ try {
   try {
     bareRps = await rate({ url: `${bare.url}/cgi-bin/user/info` });
   } finally {
-    await stop(bare.child);
+    await stopChild(bare.child);
   }
   log(`a bare Fastify route: ${Math.round(bareRps)} req/s`);
 
@@ -190,6 +176,6 @@ try {
   });
 } finally {
   agent.destroy();
-  if (api) await stop(api.child);
+  if (api) await stopChild(api.child);
   await env.cleanup();
 }

@@ -118,3 +118,17 @@ export async function forkBenchApi(config: Config, execArgv: string[] = process.
   const [message] = (await once(child, 'message')) as [{ port: number }];
   return { child, url: `http://127.0.0.1:${message.port}` };
 }
+
+/** The bare Fastify routes of bench/http-server.ts, in a process of their own like the API. */
+export async function forkBareServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(fileURLToPath(new URL('./http-server.ts', import.meta.url)), ['bare'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [message] = (await once(child, 'message')) as [{ port: number }];
+  return { child, url: `http://127.0.0.1:${message.port}` };
+}
+
+/** Stops a process forked by forkBenchApi or forkBareServer and waits for it to exit. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}

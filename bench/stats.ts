@@ -1,28 +1,29 @@
 import { sql } from 'drizzle-orm';
-import Fastify from 'fastify';
-import { buildApp } from '../src/app.js';
+import { Client } from 'undici';
 import { seedAccount } from '../src/db/seed/seed-account.js';
-import { STATS_SOURCES } from '../src/modules/stats/fold.repo.js';
+import { ROLLUP_TABLES, STATS_SOURCES } from '../src/modules/stats/fold.repo.js';
 import { foldToEnd, startStatsFolder } from '../src/modules/stats/stats.folder.js';
-import { createBenchEnvironment, log, numberArg, printResult } from './lib.js';
+import { createBenchEnvironment, forkBareServer, forkBenchApi, log, numberArg, printResult, stopChild } from './lib.js';
 
 /**
  * bench:stats: the statistics routes (followers and activation per day, week and month; articles and reads per day;
  * one broadcast's article totals, for the latest broadcast and for one sent a year ago; follower attributes now and
  * half a year ago) over a year, on an account seeded with --followers (1,000,000) and --days (365) of history: p50
- * and p99 of each route (through app.inject: validation, access check, SQL, serialization) over --requests (200)
- * calls, against `SELECT 1` through the same pool in the same run. One JSON line per route: value = p99 ms of a
- * freshly computed answer (`Cache-Control: no-cache`, the cold path), baseline = SELECT 1 p99 ms; aim p99 ≤ 10 ms.
- * Each line also has cachedP50/cachedP99, the same request answered from the kept answers (stats.cache.ts: the
- * rollups have not changed since), and bytesOnlyP50/bytesOnlyP99, the same body sent by a bare route through
- * app.inject: what the answer's size alone costs on this machine. The three are measured in turn, request by
- * request. Before measuring, the rollup tables are vacuumed and analyzed, as autovacuum would have done on a
- * running database (the fold just rewrote their rows many times over). First, stats-fold: seconds to fold the seeded
- * history into the rollups (what `stats:rebuild` does; also per million events), against one plain GROUP BY over
- * the same events per day (a recount that keeps nothing), in the same run. Last, stats-freshness: messages written
- * at --rate (200) per second for --seconds (10) through the events module (its group commit, as the API writes them)
- * while the worker's folder runs; for each, the time from its commit to the first poll (every 50 ms) of today's
- * activation that counts it. value = p99 ms, baseline = the fold interval (STATS_FOLD_INTERVAL_MS), aim ≤ 5 s.
+ * and p99 of each route over --requests (200) calls, against `SELECT 1` through a pool like the API's in the same
+ * run. The routes are asked over loopback HTTP (one keep-alive connection, a request at a time) of the API in a
+ * process of its own, as a client would ask them: validation, access check, SQL, serialization and sending. One
+ * JSON line per route: value = p99 ms of a freshly computed answer (`Cache-Control: no-cache`, the cold path),
+ * baseline = SELECT 1 p99 ms; aim p99 ≤ 10 ms. Each line also has cachedP50/cachedP99, the same request answered
+ * from the kept answers (stats.cache.ts: the rollups have not changed since), and bytesOnlyP50/bytesOnlyP99, the
+ * same body sent by a bare Fastify route in a process of its own (bench/http-server.ts bare): what the answer's size
+ * alone costs on this machine. The three are measured in turn, request by request. Before measuring, the rollup
+ * tables are vacuumed and analyzed, as autovacuum would have done on a running database (the fold just rewrote
+ * their rows many times over). First, stats-fold: seconds to fold the seeded history into the rollups (what
+ * `stats:rebuild` does; also per million events), against one plain GROUP BY over the same events per day (a
+ * recount that keeps nothing), in the same run. Last, stats-freshness: messages written at --rate (200) per second
+ * for --seconds (10) through the events module (its group commit, as the API writes them) while the worker's folder
+ * runs; for each, the time from its commit to the first poll (every 50 ms) of today's activation that counts it.
+ * value = p99 ms, baseline = the fold interval (STATS_FOLD_INTERVAL_MS), aim ≤ 5 s.
  */
 const followerCount = numberArg('followers', 1_000_000);
 const days = numberArg('days', 365);
@@ -32,7 +33,9 @@ const seconds = numberArg('seconds', 10);
 
 const env = await createBenchEnvironment('stats');
 const db = env.deps.database.db;
-const app = await buildApp(env.deps);
+let api: Awaited<ReturnType<typeof forkBenchApi>> | undefined;
+let bare: Awaited<ReturnType<typeof forkBareServer>> | undefined;
+const clients: Client[] = [];
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
@@ -61,8 +64,8 @@ async function timedInTurn<Name extends string>(calls: Record<Name, () => Promis
 }
 const timed = async (call: () => Promise<unknown>) => (await timedInTurn({ call })).call;
 
-/** The rollup tables the routes read, and the broadcasts they join for titles. */
-const READ_TABLES = ['stats_follow_daily', 'stats_attribute_daily', 'stats_messages', 'stats_article_daily', 'stats_reads_daily', 'stats_hourly', 'broadcasts', 'broadcast_articles'];
+/** The rollup tables, and the broadcasts the routes read titles from. */
+const READ_TABLES = [...ROLLUP_TABLES, 'broadcasts', 'broadcast_articles'];
 
 try {
   const seedStarted = performance.now();
@@ -94,8 +97,20 @@ try {
 
   await db.execute(sql.raw(`VACUUM (ANALYZE) ${READ_TABLES.join(', ')}`));
 
-  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: seeded.ownerEmail, password: seeded.ownerPassword } });
-  const headers = { authorization: `Bearer ${login.json().token}` };
+  api = await forkBenchApi(env.config);
+  bare = await forkBareServer();
+  const apiClient = new Client(api.url);
+  const bareClient = new Client(bare.url);
+  clients.push(apiClient, bareClient);
+  /** One GET, its body read to the end; the status and the body's bytes. */
+  const get = async (client: Client, path: string, headers: Record<string, string> = {}) => {
+    const response = await client.request({ method: 'GET', path, headers });
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(chunk as Buffer);
+    return { statusCode: response.statusCode, body: Buffer.concat(chunks) };
+  };
+  const login = await apiClient.request({ method: 'POST', path: '/v1/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: seeded.ownerEmail, password: seeded.ownerPassword }) });
+  const headers = { authorization: `Bearer ${((await login.body.json()) as { token: string }).token}` };
   const to = env.deps.services.stats.today();
   const from = new Date(Date.parse(`${to}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10);
   const baseline = await timed(() => db.execute(sql`SELECT 1`));
@@ -118,22 +133,18 @@ try {
     { name: 'attributes-now', route: 'attributes', query: '', kept: true },
     { name: 'attributes-past', route: 'attributes', query: `date=${halfAYearAgo}`, kept: true },
   ];
-  // The floor: a route that only sends a given body.
-  const bare = Fastify();
-  let bareBody: Buffer = Buffer.alloc(0);
-  bare.get('/body', async (_request, reply) => reply.type('application/json; charset=utf-8').send(bareBody));
-  await bare.ready();
   for (const { name, route, query, kept } of routes) {
-    const url = `/v1/accounts/${seeded.accountId}/stats/${route}?${query}`;
-    const probe = await app.inject({ method: 'GET', url, headers });
-    if (probe.statusCode !== 200) throw new Error(`${url}: ${probe.statusCode} ${probe.body}`);
-    bareBody = probe.rawPayload;
+    const path = `/v1/accounts/${seeded.accountId}/stats/${route}?${query}`;
+    const probe = await get(apiClient, path, headers);
+    if (probe.statusCode !== 200) throw new Error(`${path}: ${probe.statusCode} ${probe.body.toString()}`);
+    // The floor: the bare route sends the same bytes.
+    await (await bareClient.request({ method: 'PUT', path: '/body', headers: { 'content-type': 'application/octet-stream' }, body: probe.body })).body.dump();
     const result = await timedInTurn({
-      cold: () => app.inject({ method: 'GET', url, headers: { ...headers, 'cache-control': 'no-cache' } }),
-      cached: () => app.inject({ method: 'GET', url, headers }),
-      bytesOnly: () => bare.inject({ method: 'GET', url: '/body' }),
+      cold: () => get(apiClient, path, { ...headers, 'cache-control': 'no-cache' }),
+      cached: () => get(apiClient, path, headers),
+      bytesOnly: () => get(bareClient, '/body'),
     });
-    log(`${name}: cold p50 ${result.cold.p50} ms, p99 ${result.cold.p99} ms; cached p50 ${result.cached.p50} ms, p99 ${result.cached.p99} ms; its ${probe.rawPayload.length} bytes alone p50 ${result.bytesOnly.p50} ms, p99 ${result.bytesOnly.p99} ms`);
+    log(`${name}: cold p50 ${result.cold.p50} ms, p99 ${result.cold.p99} ms; cached p50 ${result.cached.p50} ms, p99 ${result.cached.p99} ms; its ${probe.body.length} bytes alone p50 ${result.bytesOnly.p50} ms, p99 ${result.bytesOnly.p99} ms`);
     printResult({
       bench: `stats-${name}`,
       value: result.cold.p99,
@@ -144,14 +155,17 @@ try {
       baselineP50: baseline.p50,
       cachedP50: kept ? result.cached.p50 : null,
       cachedP99: kept ? result.cached.p99 : null,
-      bytes: probe.rawPayload.length,
+      bytes: probe.body.length,
       bytesOnlyP50: result.bytesOnly.p50,
       bytesOnlyP99: result.bytesOnly.p99,
-      items: probe.json().items.length,
+      items: (JSON.parse(probe.body.toString()) as { items: unknown[] }).items.length,
       aimP99Ms: 10,
     });
   }
-  await bare.close();
+  for (const client of clients.splice(0)) await client.close();
+  await stopChild(api.child);
+  await stopChild(bare.child);
+  api = bare = undefined;
 
   // Freshness: commit → visible in today's activation, with the folder running as in a worker.
   const senders = (
@@ -199,6 +213,8 @@ try {
   log(`freshness at ${rate} messages/s: commit → visible p50 ${freshness.p50} ms, p99 ${freshness.p99} ms over ${lags.length} messages`);
   printResult({ bench: 'stats-freshness', value: freshness.p99, baseline: env.config.stats.foldIntervalMs, ratio: Math.round((freshness.p99 / env.config.stats.foldIntervalMs) * 100) / 100, unit: 'ms', p50: freshness.p50, messages: lags.length, rate, aimMs: 5000 });
 } finally {
-  await app.close();
+  for (const client of clients) await client.destroy();
+  if (api) await stopChild(api.child);
+  if (bare) await stopChild(bare.child);
   await env.cleanup();
 }
