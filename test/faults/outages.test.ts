@@ -163,6 +163,17 @@ async function readiness(): Promise<{ api: number; worker: number }> {
   return { api: apiReady.status, worker: workerReady.status };
 }
 
+/**
+ * Both processes ready again after a dependency came back, within a few seconds. Each process reconnects on its own
+ * schedule (ioredis waits up to 2 s between attempts), so one may still be waiting for its next attempt when the
+ * other has already finished the broadcast.
+ */
+async function readyAgain(): Promise<void> {
+  let last = { api: 0, worker: 0 };
+  await waitFor(async () => (last = await readiness()).api === 200 && last.worker === 200, { timeoutMs: 5_000, intervalMs: 100, what: 'readiness' }).catch(() => {});
+  expect(last).toEqual({ api: 200, worker: 200 });
+}
+
 /** Every answer is a success or a 503 with the dependency's code and a Retry-After; never a 500. */
 function expectSuccessOr503(answers: Answer[], code: 'DATABASE_UNAVAILABLE' | 'QUEUE_UNAVAILABLE') {
   for (const answer of answers) {
@@ -367,7 +378,7 @@ describe.sequential('outages of PostgreSQL and Redis during a fan-out', () => {
     await expectResumedInTime(scenario.broadcastId, returnedAt);
     await expectDeliveredExactlyOnce(scenario);
     await expectSendAllOrNothing(scenario, answers.find((a) => a.name === 'send')!, returnedAt);
-    expect(await readiness()).toEqual({ api: 200, worker: 200 });
+    await readyAgain();
     expectBothRunning();
     for (const [running, from] of [[api!, apiFrom], [worker!, workerFrom]] as const) {
       expectCleanLogs(running, from, scenario);
@@ -401,7 +412,7 @@ describe.sequential('outages of PostgreSQL and Redis during a fan-out', () => {
       await expectResumedInTime(scenario.broadcastId, returnedAt);
       await expectDeliveredExactlyOnce(scenario);
       await expectSendAllOrNothing(scenario, byName.send!, returnedAt);
-      expect(await readiness()).toEqual({ api: 200, worker: 200 });
+      await readyAgain();
       expectBothRunning();
       expectCleanLogs(api!, apiFrom, scenario);
       expectCleanLogs(worker!, workerFrom, scenario);
