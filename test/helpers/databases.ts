@@ -10,8 +10,14 @@ export function testServerUrl(database: string): string {
 
 export const testRedisUrl = () => process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function withMaintenanceClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testServerUrl('postgres') });
+/**
+ * Runs `work` on a connection of its own to `url` and returns its result, ending the connection whatever happens:
+ * a connection left open by a failed step would keep the test process alive and could hold the locks the next
+ * migration waits for. Steps that must keep a session open across a migration (a fold holding a cursor) manage
+ * their clients themselves.
+ */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -19,6 +25,9 @@ async function withMaintenanceClient<T>(work: (client: pg.Client) => Promise<T>)
     await client.end();
   }
 }
+
+/** withClient on the server's maintenance database, where databases are created and dropped. */
+const withMaintenanceClient = <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => withClient(testServerUrl('postgres'), work);
 
 export async function createDatabaseFromTemplate(name: string, template: string): Promise<void> {
   await withMaintenanceClient(async (client) => {

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import { MIGRATIONS_FOLDER, ensureDatabase } from '../../src/db/migrate.js';
-import { dropDatabase, testServerUrl } from './databases.js';
+import { dropDatabase, testServerUrl, withClient } from './databases.js';
 
 /**
  * Registers an afterAll that drops it, and returns the URL of, a database of the calling test file's own for a
@@ -20,22 +19,6 @@ export function useMigrationDatabase(name: string): string {
     await dropDatabase(databaseName);
   });
   return testServerUrl(databaseName);
-}
-
-/**
- * Runs `work` on a connection of its own to `url` and returns its result, ending the connection whatever happens:
- * a connection left open by a failed step would keep the test process alive and could hold the locks the next
- * migration waits for. Steps that must keep a session open across a migration (a fold holding a cursor) manage
- * their clients themselves.
- */
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
-import { migrateThrough, useMigrationDatabase, withClient } from '../helpers/migrations.js';
+import { withClient } from '../helpers/databases.js';
+import { migrateThrough, useMigrationDatabase } from '../helpers/migrations.js';
 
 const MIGRATION = '0006_deliveries_by_broadcast';
 const url = useMigrationDatabase('deliveries_migration');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
-import { migrateThrough, useMigrationDatabase, withClient } from '../helpers/migrations.js';
+import { withClient } from '../helpers/databases.js';
+import { migrateThrough, useMigrationDatabase } from '../helpers/migrations.js';
 
 /**
  * Migrations 0025–0026 move the engagement rollups from one row per action (stats_article_daily per article, day and

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
-import { migrateThrough, useMigrationDatabase, withClient } from '../helpers/migrations.js';
+import { withClient } from '../helpers/databases.js';
+import { migrateThrough, useMigrationDatabase } from '../helpers/migrations.js';
 
 /**
  * Migration 0004 backfills the scene of unsubscribe events written before unsubscribes recorded it. The database is

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema/index.js';
 import { MIGRATIONS_FOLDER, runMigrations } from '../../src/db/migrate.js';
 import { foldEvents } from '../../src/modules/stats/fold.repo.js';
-import { migrateThrough, useMigrationDatabase, withClient } from '../helpers/migrations.js';
+import { withClient } from '../helpers/databases.js';
+import { migrateThrough, useMigrationDatabase } from '../helpers/migrations.js';
 
 /**
  * Migrations 0027–0028 move the message rollups from a row per period and type (stats_messages: 'all', each of our

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
-import { migrateThrough, useMigrationDatabase, withClient } from '../helpers/migrations.js';
+import { withClient } from '../helpers/databases.js';
+import { migrateThrough, useMigrationDatabase } from '../helpers/migrations.js';
 
 /**
  * Migrations 0021–0022 move the messages fold's senders from one row per type and period (stats_message_senders) to

@@ -52,16 +52,14 @@ export async function readRollupVersion(db: Executor, accountId: number): Promis
 
 export type FollowDayRow = {
   day: string;
-  newUser: number;
-  cancelUser: number;
-  /** Follows and unfollows by scene. */
+  /** Follows and unfollows by scene (the day's totals are their sums). */
   byScene: Record<string, [number, number]>;
 };
 
 /** Follows and unfollows per day from `from` to `to`, both included, in no particular order. */
 export async function listFollowDays(db: Executor, accountId: number, from: string, to: string): Promise<FollowDayRow[]> {
   const result = await db.execute<Omit<FollowDayRow, 'day'> & { day: number }>(sql`
-    SELECT ${epochDays(sql`day`)} AS day, new_user AS "newUser", cancel_user AS "cancelUser", by_scene AS "byScene"
+    SELECT ${epochDays(sql`day`)} AS day, by_scene AS "byScene"
     FROM stats_follow_daily
     WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date`);
   return withDays(result.rows, 'day');
