@@ -11,12 +11,15 @@ import { createBenchEnvironment, forkBareServer, forkBenchApi, log, numberArg, p
  * half a year ago) over a year, on an account seeded with --followers (1,000,000) and --days (365) of history: p50
  * and p99 of each route over --requests (200) calls, against `SELECT 1` through a pool like the API's in the same
  * run. The routes are asked over loopback HTTP (one keep-alive connection, a request at a time) of the API in a
- * process of its own, as a client would ask them: validation, access check, SQL, serialization and sending. One
- * JSON line per route: value = p99 ms of a freshly computed answer (`Cache-Control: no-cache`, the cold path),
- * baseline = SELECT 1 p99 ms; aim p99 ≤ 10 ms. Each line also has cachedP50/cachedP99, the same request answered
- * from the kept answers (stats.cache.ts: the rollups have not changed since), and bytesOnlyP50/bytesOnlyP99, the
- * same body sent by a bare Fastify route in a process of its own (bench/http-server.ts bare): what the answer's size
- * alone costs on this machine. The three are measured in turn, request by request. Before measuring, the rollup
+ * process of its own, as a browser would ask them (`Accept-Encoding: gzip, deflate, br`): validation, access check,
+ * SQL, serialization, compression and sending; the time is to the body's last byte (the client's inflating is not
+ * counted). One JSON line per route: value = p99 ms of a freshly computed answer (`Cache-Control: no-cache`, the cold
+ * path), baseline = SELECT 1 p99 ms; aim p99 ≤ 10 ms. Each line also has cachedP50/cachedP99, the same request
+ * answered from the kept answers (stats.cache.ts: the rollups have not changed since, and the compressed copy is
+ * kept too); identityP50/identityP99, the cold request from a client that accepts no compression (identityBytes
+ * long); and bytesOnlyP50/bytesOnlyP99, the compressed body sent by a bare Fastify route in a process of its own
+ * (bench/http-server.ts bare): what the answer's size alone costs on this machine. The four are measured in turn,
+ * request by request. Before measuring, the rollup
  * tables are vacuumed and analyzed, as autovacuum would have done on a running database (the fold just rewrote
  * their rows many times over). First, stats-fold: seconds to fold the seeded history into the rollups (what
  * `stats:rebuild` does; also per million events), against one plain GROUP BY over the same events per day (a
@@ -111,6 +114,7 @@ try {
   };
   const login = await apiClient.request({ method: 'POST', path: '/v1/auth/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: seeded.ownerEmail, password: seeded.ownerPassword }) });
   const headers = { authorization: `Bearer ${((await login.body.json()) as { token: string }).token}` };
+  const compressedHeaders = { ...headers, 'accept-encoding': 'gzip, deflate, br' };
   const to = env.deps.services.stats.today();
   const from = new Date(Date.parse(`${to}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10);
   const baseline = await timed(() => db.execute(sql`SELECT 1`));
@@ -135,16 +139,20 @@ try {
   ];
   for (const { name, route, query, kept } of routes) {
     const path = `/v1/accounts/${seeded.accountId}/stats/${route}?${query}`;
-    const probe = await get(apiClient, path, headers);
-    if (probe.statusCode !== 200) throw new Error(`${path}: ${probe.statusCode} ${probe.body.toString()}`);
+    const [identity, probe] = [await get(apiClient, path, headers), await get(apiClient, path, compressedHeaders)];
+    if (identity.statusCode !== 200) throw new Error(`${path}: ${identity.statusCode} ${identity.body.toString()}`);
     // The floor: the bare route sends the same bytes.
     await (await bareClient.request({ method: 'PUT', path: '/body', headers: { 'content-type': 'application/octet-stream' }, body: probe.body })).body.dump();
     const result = await timedInTurn({
-      cold: () => get(apiClient, path, { ...headers, 'cache-control': 'no-cache' }),
-      cached: () => get(apiClient, path, headers),
+      cold: () => get(apiClient, path, { ...compressedHeaders, 'cache-control': 'no-cache' }),
+      cached: () => get(apiClient, path, compressedHeaders),
+      identity: () => get(apiClient, path, { ...headers, 'cache-control': 'no-cache' }),
       bytesOnly: () => get(bareClient, '/body'),
     });
-    log(`${name}: cold p50 ${result.cold.p50} ms, p99 ${result.cold.p99} ms; cached p50 ${result.cached.p50} ms, p99 ${result.cached.p99} ms; its ${probe.body.length} bytes alone p50 ${result.bytesOnly.p50} ms, p99 ${result.bytesOnly.p99} ms`);
+    log(
+      `${name}: cold p50 ${result.cold.p50} ms, p99 ${result.cold.p99} ms (${probe.body.length} bytes); cached p50 ${result.cached.p50} ms, p99 ${result.cached.p99} ms; ` +
+        `uncompressed p50 ${result.identity.p50} ms, p99 ${result.identity.p99} ms (${identity.body.length} bytes); the compressed bytes alone p50 ${result.bytesOnly.p50} ms, p99 ${result.bytesOnly.p99} ms`,
+    );
     printResult({
       bench: `stats-${name}`,
       value: result.cold.p99,
@@ -156,9 +164,12 @@ try {
       cachedP50: kept ? result.cached.p50 : null,
       cachedP99: kept ? result.cached.p99 : null,
       bytes: probe.body.length,
+      identityP50: result.identity.p50,
+      identityP99: result.identity.p99,
+      identityBytes: identity.body.length,
       bytesOnlyP50: result.bytesOnly.p50,
       bytesOnlyP99: result.bytesOnly.p99,
-      items: (JSON.parse(probe.body.toString()) as { items: unknown[] }).items.length,
+      items: (JSON.parse(identity.body.toString()) as { items: unknown[] }).items.length,
       aimP99Ms: 10,
     });
   }

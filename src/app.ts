@@ -1,9 +1,11 @@
+import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
+import { compressionOptions } from './http/compression.js';
 import { ProblemSchema } from './http/schemas.js';
 import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { clientAuthPlugin } from './plugins/client-auth.js';
@@ -69,7 +71,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   app.addSchema(ProblemSchema);
 
-  // Infrastructure first: error shape, docs, rate limiting, authentication.
+  // Infrastructure first: compression, error shape, docs, rate limiting, authentication.
+  if (config.httpCompression) await app.register(compress, compressionOptions);
   await app.register(problemPlugin);
   await app.register(swagger, {
     openapi: {
@@ -133,7 +136,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   }
   await app.register(broadcastsRoutes, { broadcasts: services.broadcasts, accounts: services.accounts });
   await app.register(webhooksRoutes, { webhooks: services.webhooks });
-  await app.register(statsRoutes, { stats: services.stats });
+  await app.register(statsRoutes, { stats: services.stats, compression: config.httpCompression });
   await app.register(menusRoutes, { menus: services.menus, accounts: services.accounts });
   await app.register(customMessagesRoutes, { custom: services.customMessages });
   await app.register(mediaFilesRoutes, { media: services.media });

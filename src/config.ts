@@ -28,6 +28,7 @@ const ConfigSchema = Type.Object({
   JWT_EXPIRES_IN: Type.String({ default: '1h', pattern: '^[0-9]+[smhd]$' }),
   CLIENT_TOKEN_EXPIRES_IN: Type.String({ default: '30d', pattern: '^[0-9]+[smhd]$' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024, maximum: 104_857_600 }),
+  HTTP_COMPRESSION: Type.Boolean({ default: true }),
 
   LOGIN_MAX_FAILURES: Type.Integer({ default: 5, minimum: 1 }),
   LOGIN_LOCKOUT_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
@@ -87,6 +88,8 @@ export interface Config {
   jwtExpiresIn: string;
   clientTokenExpiresIn: string;
   bodyLimitBytes: number;
+  /** Answers compressed when the client accepts it (src/http/compression.ts); off where a proxy in front does it. */
+  httpCompression: boolean;
   login: { maxFailures: number; lockoutSeconds: number; rateLimitPerMinute: number };
   /** Fastify's trustProxy: false, or the proxy addresses/CIDRs whose X-Forwarded-For is believed. */
   trustProxy: false | string[];
@@ -184,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtExpiresIn: raw.JWT_EXPIRES_IN,
     clientTokenExpiresIn: raw.CLIENT_TOKEN_EXPIRES_IN,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    httpCompression: raw.HTTP_COMPRESSION,
     login: {
       maxFailures: raw.LOGIN_MAX_FAILURES,
       lockoutSeconds: raw.LOGIN_LOCKOUT_SECONDS,

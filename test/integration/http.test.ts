@@ -1,5 +1,6 @@
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { expectProblem, registerAdmin } from '../helpers/admin.js';
+import { createAccount, expectProblem, registerAdmin } from '../helpers/admin.js';
 import { useTestContext } from '../helpers/context.js';
 
 const ctx = useTestContext({ BODY_LIMIT_BYTES: '2048' });
@@ -26,6 +27,63 @@ describe('OpenAPI', () => {
     expect(spec.paths['/v1/accounts/{id}/type'].put.requestBody.content['application/json'].schema.properties.type.enum).toEqual(['subscription', 'service']);
     const ui = await ctx.app.inject({ method: 'GET', url: '/docs' });
     expect([200, 302]).toContain(ui.statusCode);
+  });
+});
+
+describe('compression', () => {
+  it('answers in the encoding the client prefers among those it accepts, and as they are to a client that accepts none', async () => {
+    const plain = await ctx.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const cases: Array<[string, string | undefined]> = [
+      ['gzip, deflate, br', 'br'],
+      ['gzip', 'gzip'],
+      ['br;q=0.1, gzip;q=0.9', 'gzip'],
+      ['identity', undefined],
+    ];
+    for (const [accepted, expected] of cases) {
+      const response = await ctx.app.inject({ method: 'GET', url: '/docs/json', headers: { 'accept-encoding': accepted } });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-encoding'], accepted).toBe(expected);
+      const decoded = expected === 'br' ? brotliDecompressSync(response.rawPayload) : expected === 'gzip' ? gunzipSync(response.rawPayload) : response.rawPayload;
+      expect(decoded.toString()).toBe(plain.body);
+      if (expected) expect(response.headers.vary).toContain('accept-encoding');
+    }
+  });
+
+  it('leaves small answers as they are', async () => {
+    const response = await ctx.app.inject({ method: 'GET', url: '/healthz', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(response.headers['content-encoding']).toBeUndefined();
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('does not inflate a compressed request body: it is taken as it came, and is not JSON', async () => {
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(JSON.stringify({ email: 'a@example.com', password: 'correct horse battery' })),
+    });
+    expectProblem(response, 400, 'MALFORMED_REQUEST');
+  });
+});
+
+describe('compression turned off (HTTP_COMPRESSION=false)', () => {
+  const uncompressed = useTestContext({ HTTP_COMPRESSION: 'false' });
+
+  it('sends every answer as it is, kept statistics too', async () => {
+    uncompressed.clock.set('2026-11-02T04:00:00Z');
+    const docs = await uncompressed.app.inject({ method: 'GET', url: '/docs/json', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(docs.headers['content-encoding']).toBeUndefined();
+    expect(docs.json().openapi).toBe('3.1.0');
+    const owner = await registerAdmin(uncompressed.app);
+    const account = await createAccount(uncompressed.app, owner);
+    const url = `/v1/accounts/${account.id}/stats/followers?from=2026-10-01&to=2026-11-02`;
+    for (let time = 0; time < 2; time++) {
+      const response = await uncompressed.app.inject({ method: 'GET', url, headers: { ...owner.headers, 'accept-encoding': 'br, gzip' } });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.headers['content-encoding']).toBeUndefined();
+      expect(response.json().items).toHaveLength(33);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createAccount, registerAdmin, type AdminSession } from '../helpers/admin.js';
@@ -127,5 +128,63 @@ describe('kept stats answers', () => {
     await worker().statsFolder.catchUp();
     expect([folded, refolded, recounted]).not.toContain(await version());
     expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 2 });
+  });
+
+  it('are sent compressed when the client accepts it, the compressed copy kept beside them', async () => {
+    ctx.clock.set(`${TODAY}T04:00:00Z`);
+    const owner = await registerAdmin(ctx.app);
+    const account = await createAccount(ctx.app, owner);
+    await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
+    await worker().statsFolder.catchUp();
+    // A month by day: a few kilobytes of JSON, above the size compression starts at.
+    const route = `followers?from=2026-10-03&to=${TODAY}`;
+    const plain = await get(owner, account.id, route);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.length).toBeGreaterThan(2048);
+
+    const brotli = await get(owner, account.id, route, { 'accept-encoding': 'gzip, deflate, br' });
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(brotli.headers.vary).toContain('accept-encoding');
+    expect(brotli.headers['content-type']).toBe(plain.headers['content-type']);
+    expect(brotliDecompressSync(brotli.rawPayload).toString()).toBe(plain.body);
+    expect(brotli.rawPayload.length).toBeLessThan(plain.body.length / 4);
+    // Kept: the same compressed bytes again; afresh: compressed again, to the same JSON.
+    expect((await get(owner, account.id, route, { 'accept-encoding': 'br' })).rawPayload.equals(brotli.rawPayload)).toBe(true);
+    const fresh = await get(owner, account.id, route, { 'accept-encoding': 'br', 'cache-control': 'no-cache' });
+    expect(brotliDecompressSync(fresh.rawPayload).toString()).toBe(plain.body);
+
+    const gzip = await get(owner, account.id, route, { 'accept-encoding': 'gzip' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.rawPayload).toString()).toBe(plain.body);
+    // The client's preferences, q=0 refusals and `*` included.
+    const chosen: Array<[string, string | undefined]> = [
+      ['br;q=0, *', 'gzip'],
+      ['gzip;q=1, br;q=0.5', 'gzip'],
+      ['deflate', 'deflate'],
+      ['br;q=0, gzip;q=0, *', 'deflate'],
+      ['deflate, *;q=0.1', 'deflate'],
+      ['identity, br;q=0.5', undefined],
+      ['identity', undefined],
+    ];
+    for (const [accepted, expected] of chosen) {
+      const response = await get(owner, account.id, route, { 'accept-encoding': accepted });
+      expect(response.headers['content-encoding'], accepted).toBe(expected);
+      expect(response.headers.vary, accepted).toBe('accept-encoding');
+      if (expected === undefined) expect(response.body).toBe(plain.body);
+    }
+    // x-no-compression, as the plugin honours it.
+    expect((await get(owner, account.id, route, { 'accept-encoding': 'br', 'x-no-compression': '1' })).headers['content-encoding']).toBeUndefined();
+    // CSV is compressed too (streamed through the plugin, in chunks of many lines: Brotli's fastest level makes a
+    // block of each, and a year sent a line at a time came out larger than the CSV itself).
+    const yearCsv = `followers?from=2025-11-03&to=${TODAY}&format=csv`;
+    const plainCsv = (await get(owner, account.id, yearCsv)).body;
+    for (const [encoding, inflate] of [['br', brotliDecompressSync], ['gzip', gunzipSync]] as const) {
+      const csv = await get(owner, account.id, yearCsv, { 'accept-encoding': encoding });
+      expect(csv.headers['content-encoding']).toBe(encoding);
+      expect(inflate(csv.rawPayload).toString()).toBe(plainCsv);
+      expect(csv.rawPayload.length, encoding).toBeLessThan(plainCsv.length / 4);
+    }
+    // A single day's answer is too small to be worth it.
+    expect((await get(owner, account.id, `followers?from=${TODAY}&to=${TODAY}`, { 'accept-encoding': 'br' })).headers['content-encoding']).toBeUndefined();
   });
 });

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
+import { sendEncoded, storedEncodingFor, varyOnEncoding } from '../../http/compression.js';
 import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
 import { createAnswerCache } from './stats.cache.js';
 import { csvStream } from './stats.csv.js';
+import { itemsJson } from './stats.json.js';
 import {
   ActivationHourItem,
   ActivationItem,
@@ -30,11 +33,28 @@ function wantsCsv(asked: { format?: string; accept?: string }): boolean {
 }
 
 /**
+ * How an answer with items is sent: as CSV, these columns of its items; as JSON, an answer that is `{items}` alone
+ * item by item by `itemSchema` (itemsJson), any other by the route's schema as a whole.
+ */
+interface ItemsShape {
+  columns: string[];
+  itemSchema?: TSchema;
+}
+
+/** The shape of an answer `{items}` whose items are `itemSchema`. */
+const itemsOf = (itemSchema: TSchema, columns: string[]) => ({ itemSchema, columns });
+
+/**
  * Sends `rows` as {items} or, when asked, as CSV with these columns (nested lists such as userSource are JSON only).
  * CSV is streamed and goes around the JSON serializer, so its rows are the same objects.
  */
-function answer<Row extends object>(request: FastifyRequest, reply: FastifyReply, rows: Row[], csvColumns: string[]) {
-  return wantsCsvFrom(request) ? sendCsv(reply, csvColumns, rows) : { items: rows };
+function answer<Row extends object>(request: FastifyRequest, reply: FastifyReply, rows: Row[], shape: Required<ItemsShape>) {
+  return wantsCsvFrom(request) ? sendCsv(reply, shape.columns, rows) : reply.type('application/json; charset=utf-8').send(itemsBody(reply, rows, shape.itemSchema));
+}
+
+/** The JSON of `{items: rows}`, each item by the route's serializer for `itemSchema` (itemsJson says why not at once). */
+function itemsBody(reply: FastifyReply, rows: object[], itemSchema: TSchema): Buffer {
+  return itemsJson(rows, reply.compileSerializationSchema(itemSchema as Record<string, unknown>) as (item: object) => string);
 }
 
 const wantsCsvFrom = (request: FastifyRequest) => wantsCsv({ format: (request.query as { format?: string }).format, accept: request.headers.accept });
@@ -49,7 +69,8 @@ const ANSWER_CACHE_BYTES = 64 * 1024 * 1024;
 /** Whether the client asked for a freshly computed answer (`Cache-Control: no-cache`), not a kept one. */
 const wantsFresh = (request: FastifyRequest) => /(^|,)\s*no-cache\b/i.test(request.headers['cache-control'] ?? '');
 
-export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = async (app, { stats }) => {
+/** `compression`: whether answers are compressed when the client accepts it (HTTP_COMPRESSION). */
+export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService; compression: boolean }> = async (app, { stats, compression }) => {
   const tags = ['statistics'];
   const security = adminSecurity;
   const read = { onRequest: app.authenticate, preHandler: app.authorizeAccount('stats:read') };
@@ -63,26 +84,23 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
    * account's rollups holds, so it is as live as a fresh computation (`compute` reads the rollups after the version is
    * read). The key is the URL as asked on the day asked (a route's default day is today).
    */
-  async function answerFromRollups<Payload extends object>(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    compute: () => Promise<Payload>,
-    csv: { columns: string[]; rows: (payload: Payload) => object[] },
-  ) {
-    if (wantsCsvFrom(request)) return sendCsv(reply, csv.columns, csv.rows(await compute()));
+  async function answerFromRollups<Payload extends { items: object[] }>(request: FastifyRequest, reply: FastifyReply, compute: () => Promise<Payload>, shape: ItemsShape) {
+    if (wantsCsvFrom(request)) return sendCsv(reply, shape.columns, (await compute()).items);
     const key = `${stats.today()} ${request.url}`;
     const version = await stats.rollupVersion(request.accountAccess.account.id);
-    let body = wantsFresh(request) ? undefined : cache.get(key, version);
-    if (!body) {
-      // The route's own serializer (its response schema), as for any other answer.
-      body = Buffer.from(reply.serialize(await compute()) as string);
-      cache.set(key, version, body);
+    let kept = wantsFresh(request) ? undefined : cache.get(key, version);
+    if (!kept) {
+      const payload = await compute();
+      // By the route's own serializer (its response schema), as any other answer.
+      kept = cache.set(key, version, shape.itemSchema ? itemsBody(reply, payload.items, shape.itemSchema) : Buffer.from(reply.serialize(payload) as string));
     }
-    return reply.type('application/json; charset=utf-8').send(body);
+    reply.type('application/json; charset=utf-8');
+    if (!compression) return reply.send(kept.body);
+    // Compressed here, not by the plugin, so that the compressed copy is kept too. Sent as it is, it still varies
+    // with Accept-Encoding.
+    const encoding = storedEncodingFor(request, kept.body);
+    return encoding ? sendEncoded(reply, kept.encoded(encoding), encoding) : varyOnEncoding(reply).send(kept.body);
   }
-
-  /** The CSV of an answer `{items}`: its items, with these columns. */
-  const csvOfItems = <Row extends object>(columns: string[]) => ({ columns, rows: (payload: { items: Row[] }) => payload.items });
 
   app.get('/v1/accounts/:id/stats/followers', {
     ...read,
@@ -100,7 +118,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         request,
         reply,
         async () => ({ items: await stats.followers(request.accountAccess.account.id, request.query) }),
-        csvOfItems(['refDate', 'newUser', 'cancelUser', 'netUser', 'cumulateUser']),
+        itemsOf(FollowerGrowthItem, ['refDate', 'newUser', 'cancelUser', 'netUser', 'cumulateUser']),
       ),
   });
 
@@ -120,7 +138,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         request,
         reply,
         async () => ({ items: await stats.followerSources(request.accountAccess.account.id, request.query) }),
-        csvOfItems(['scene', 'newUser', 'cancelUser']),
+        itemsOf(FollowerSourceItem, ['scene', 'newUser', 'cancelUser']),
       ),
   });
 
@@ -140,7 +158,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         request,
         reply,
         async () => ({ items: await stats.activation(request.accountAccess.account.id, request.query) }),
-        csvOfItems(['refDate', 'msgUser', 'msgCount', 'avgPerUser', 'distribution.0', 'distribution.1-5', 'distribution.6-10', 'distribution.>10']),
+        itemsOf(ActivationItem, ['refDate', 'msgUser', 'msgCount', 'avgPerUser', 'distribution.0', 'distribution.1-5', 'distribution.6-10', 'distribution.>10']),
       ),
   });
 
@@ -162,7 +180,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         request,
         reply,
         async () => ({ items: await stats.articles(request.accountAccess.account.id, request.query) }),
-        csvOfItems(['refDate', 'msgDataId', 'articleIndex', 'title', ...engagementColumns]),
+        itemsOf(ArticleDayItem, ['refDate', 'msgDataId', 'articleIndex', 'title', ...engagementColumns]),
       ),
   });
 
@@ -179,13 +197,12 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
     },
     // Not kept: the recipients (targetUser) grow while the broadcast is sending, which no fold tells.
     handler: async (request, reply) =>
-      answer(request, reply, await stats.articleTotals(request.accountAccess.account.id, request.params.msgDataId), [
-        'refDate',
-        'articleIndex',
-        'title',
-        'targetUser',
-        ...engagementColumns,
-      ]),
+      answer(
+        request,
+        reply,
+        await stats.articleTotals(request.accountAccess.account.id, request.params.msgDataId),
+        itemsOf(ArticleTotalItem, ['refDate', 'articleIndex', 'title', 'targetUser', ...engagementColumns]),
+      ),
   });
 
   app.get('/v1/accounts/:id/stats/articles/:msgDataId/hourly', {
@@ -204,7 +221,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         request,
         reply,
         async () => ({ items: await stats.articleByHour(request.accountAccess.account.id, request.params.msgDataId, request.query.date ?? stats.today()) }),
-        csvOfItems(['refDate', 'refHour', 'articleIndex', 'title', ...engagementColumns]),
+        itemsOf(ArticleHourItem, ['refDate', 'refHour', 'articleIndex', 'title', ...engagementColumns]),
       ),
   });
 
@@ -220,7 +237,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       response: { 200: ItemsOf(ReadDayItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answerFromRollups(request, reply, async () => ({ items: await stats.reads(request.accountAccess.account.id, request.query) }), csvOfItems(['refDate', ...engagementColumns])),
+      answerFromRollups(request, reply, async () => ({ items: await stats.reads(request.accountAccess.account.id, request.query) }), itemsOf(ReadDayItem, ['refDate', ...engagementColumns])),
   });
 
   app.get('/v1/accounts/:id/stats/attributes', {
@@ -235,7 +252,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
       response: { 200: AttributesAnswer, ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answerFromRollups(request, reply, () => stats.attributes(request.accountAccess.account.id, request.query), csvOfItems(['attribute', 'value', 'followers', 'share'])),
+      answerFromRollups(request, reply, () => stats.attributes(request.accountAccess.account.id, request.query), { columns: ['attribute', 'value', 'followers', 'share'] }),
   });
 
   app.get('/v1/accounts/:id/stats/activation/hourly', {
@@ -254,7 +271,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         request,
         reply,
         async () => ({ items: await stats.activationByHour(request.accountAccess.account.id, request.query.date ?? stats.today()) }),
-        csvOfItems(['refDate', 'refHour', 'msgUser', 'msgCount']),
+        itemsOf(ActivationHourItem, ['refDate', 'refHour', 'msgUser', 'msgCount']),
       ),
   });
 
@@ -274,7 +291,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService }> = a
         request,
         reply,
         async () => ({ items: await stats.readsByHour(request.accountAccess.account.id, request.query.date ?? stats.today()) }),
-        csvOfItems(['refDate', 'refHour', ...engagementColumns]),
+        itemsOf(ReadHourItem, ['refDate', 'refHour', ...engagementColumns]),
       ),
   });
 };
