@@ -471,6 +471,11 @@ describe('statistics', () => {
       { refDate: '2026-11-01', msgDataId, articleIndex: 2, ...none, intPageReadUser: 1, intPageReadCount: 1 },
     ]);
     expect(articles[0]!.title).toBe('Article 1');
+    // A range after the send day (titles are read for the broadcasts with figures in the range): still titled.
+    expect((await stats(owner, account.id, 'articles', 'from=2026-11-01&to=2026-11-02')).map((row) => [row.articleIndex, row.title])).toEqual([
+      [1, 'Article 1'],
+      [2, 'Article 2'],
+    ]);
 
     // To date: a, who read on both days, is one reader of article 1.
     const totals = await stats(owner, account.id, `articles/${msgDataId}`, '');
