@@ -19,14 +19,13 @@ import { createBenchEnvironment, forkBareServer, forkBenchApi, log, numberArg, p
  * kept too); identityP50/identityP99, the cold request from a client that accepts no compression (identityBytes
  * long); and bytesOnlyP50/bytesOnlyP99, the compressed body sent by a bare Fastify route in a process of its own
  * (bench/http-server.ts bare): what the answer's size alone costs on this machine. The four are measured in turn,
- * request by request. Before measuring, the rollup
- * tables are vacuumed and analyzed, as autovacuum would have done on a running database (the fold just rewrote
- * their rows many times over). First, stats-fold: seconds to fold the seeded history into the rollups (what
- * `stats:rebuild` does; also per million events), against one plain GROUP BY over the same events per day (a
- * recount that keeps nothing), in the same run. Last, stats-freshness: messages written at --rate (200) per second
- * for --seconds (10) through the events module (its group commit, as the API writes them) while the worker's folder
- * runs; for each, the time from its commit to the first poll (every 50 ms) of today's activation that counts it.
- * value = p99 ms, baseline = the fold interval (STATS_FOLD_INTERVAL_MS), aim ≤ 5 s.
+ * request by request. Before measuring, the rollup tables are vacuumed and analyzed, as autovacuum would have done on
+ * a running database (the fold just rewrote their rows many times over). First, stats-fold: seconds to fold the
+ * seeded history into the rollups (what `stats:rebuild` does; also per million events), against one plain GROUP BY
+ * over the same events per day (a recount that keeps nothing), in the same run. Last, stats-freshness: messages
+ * written at --rate (200) per second for --seconds (10) through the events module (its group commit, as the API
+ * writes them) while the worker's folder runs; for each, the time from its commit to the first poll (every 50 ms) of
+ * today's activation that counts it. value = p99 ms, baseline = the fold interval (STATS_FOLD_INTERVAL_MS), aim ≤ 5 s.
  */
 const followerCount = numberArg('followers', 1_000_000);
 const days = numberArg('days', 365);
