@@ -14,12 +14,14 @@ import { createBenchEnvironment, forkBareServer, forkBenchApi, log, numberArg, p
  * process of its own, as a browser would ask them (`Accept-Encoding: gzip, deflate, br`): validation, access check,
  * SQL, serialization, compression and sending; the time is to the body's last byte (the client's inflating is not
  * counted). One JSON line per route: value = p99 ms of a freshly computed answer (`Cache-Control: no-cache`, the cold
- * path), baseline = SELECT 1 p99 ms; aim p99 ≤ 10 ms. Each line also has cachedP50/cachedP99, the same request
- * answered from the kept answers (stats.cache.ts: the rollups have not changed since, and the compressed copy is
- * kept too); identityP50/identityP99, the cold request from a client that accepts no compression (identityBytes
- * long); and bytesOnlyP50/bytesOnlyP99, the compressed body sent by a bare Fastify route in a process of its own
- * (bench/http-server.ts bare): what the answer's size alone costs on this machine. The four are measured in turn,
- * request by request. Before measuring, the rollup tables are vacuumed and analyzed, as autovacuum would have done on
+ * path), baseline = SELECT 1 p99 ms; aim p99 ≤ 10 ms. Each line also has liveP50/liveP99, the request asked just
+ * after a message of today was written and folded (untimed), as a dashboard on a live account asks: the kept answer
+ * is stale, and a period answer computes today's period again and takes the others as kept (stats.periods.ts);
+ * cachedP50/cachedP99, the same request answered from the kept answers (stats.cache.ts: the rollups have not changed
+ * since, and the compressed copy is kept too); identityP50/identityP99, the cold request from a client that accepts
+ * no compression (identityBytes long); and bytesOnlyP50/bytesOnlyP99, the compressed body sent by a bare Fastify
+ * route in a process of its own (bench/http-server.ts bare): what the answer's size alone costs on this machine. The
+ * five are measured in turn, request by request. Before measuring, the rollup tables are vacuumed and analyzed, as autovacuum would have done on
  * a running database (the fold just rewrote their rows many times over). First, stats-fold: seconds to fold the
  * seeded history into the rollups (what `stats:rebuild` does; also per million events), against one plain GROUP BY
  * over the same events per day (a recount that keeps nothing), in the same run. Last, stats-freshness: messages
@@ -45,12 +47,16 @@ function percentile(sorted: number[], p: number): number {
 
 type Latency = { p50: number; p99: number };
 
-/** Times each call `requests` times, the calls in turn (so a disturbance hits them alike), after 10 warm-up rounds. */
-async function timedInTurn<Name extends string>(calls: Record<Name, () => Promise<unknown>>): Promise<Record<Name, Latency>> {
+/**
+ * Times each call `requests` times, the calls in turn (so a disturbance hits them alike), after 10 warm-up rounds;
+ * `before` a call, untimed, what it needs done first.
+ */
+async function timedInTurn<Name extends string>(calls: Record<Name, () => Promise<unknown>>, before: Partial<Record<Name, () => Promise<unknown>>> = {}): Promise<Record<Name, Latency>> {
   const names = Object.keys(calls) as Name[];
   const durations = new Map(names.map((name) => [name, [] as number[]]));
   for (let round = -10; round < requests; round++) {
     for (const name of names) {
+      await before[name]?.();
       const started = performance.now();
       await calls[name]();
       if (round >= 0) durations.get(name)!.push(performance.now() - started);
@@ -127,29 +133,48 @@ try {
     ).rows[0]!.msgDataId;
   const halfAYearAgo = new Date(Date.parse(`${to}T00:00:00Z`) - 182 * 86_400_000).toISOString().slice(0, 10);
   // `kept`: whether the route serves kept answers (a broadcast's totals are always computed: its recipients grow
-  // while it sends, which no fold tells).
+  // while it sends, which no fold tells). `periods`: whether it is a period answer (stats.periods.ts).
   const routes = [
-    ...['followers', 'activation'].flatMap((route) => ['day', 'week', 'month'].map((granularity) => ({ name: `${route}-${granularity}`, route, query: `from=${from}&to=${to}&granularity=${granularity}`, kept: true }))),
-    ...['articles', 'reads'].map((route) => ({ name: `${route}-day`, route, query: `from=${from}&to=${to}`, kept: true })),
-    { name: 'articles-one-day', route: `articles/${await broadcastSentOn('latest')}`, query: '', kept: false },
-    { name: 'articles-one-year', route: `articles/${await broadcastSentOn('oldest')}`, query: '', kept: false },
-    { name: 'attributes-now', route: 'attributes', query: '', kept: true },
-    { name: 'attributes-past', route: 'attributes', query: `date=${halfAYearAgo}`, kept: true },
+    ...['followers', 'activation'].flatMap((route) =>
+      ['day', 'week', 'month'].map((granularity) => ({ name: `${route}-${granularity}`, route, query: `from=${from}&to=${to}&granularity=${granularity}`, kept: true, periods: true })),
+    ),
+    ...['articles', 'reads'].map((route) => ({ name: `${route}-day`, route, query: `from=${from}&to=${to}`, kept: true, periods: true })),
+    { name: 'articles-one-day', route: `articles/${await broadcastSentOn('latest')}`, query: '', kept: false, periods: false },
+    { name: 'articles-one-year', route: `articles/${await broadcastSentOn('oldest')}`, query: '', kept: false, periods: false },
+    { name: 'attributes-now', route: 'attributes', query: '', kept: true, periods: false },
+    { name: 'attributes-past', route: 'attributes', query: `date=${halfAYearAgo}`, kept: true, periods: false },
   ];
-  for (const { name, route, query, kept } of routes) {
+  // The live series: before each ask, a follower's message of today is written and folded, as on an account with
+  // events coming in: the account's version moves, the kept answers are stale, and a period answer computes today's
+  // period again (of every view: each takes the first day changed in any event table).
+  const sender = (
+    await db.execute<{ wechatUserId: number }>(sql`
+      SELECT wechat_user_id AS "wechatUserId" FROM followers WHERE account_id = ${seeded.accountId} AND subscribed AND NOT blacklisted LIMIT 1`)
+  ).rows[0]!.wechatUserId;
+  let liveMessages = 0;
+  const newEventFolded = async () => {
+    const outcome = await env.deps.services.events.recordMessage({ accountId: seeded.accountId, wechatUserId: sender, msgType: 'text', body: { Content: `live ${liveMessages++}` }, at: new Date() });
+    if (outcome.status !== 'stored') throw new Error(`the live series' message was not stored: ${outcome.status}`);
+    await foldToEnd(db, 'messages', { timezone: env.config.quotaTimeZone, wait: true });
+  };
+  for (const { name, route, query, kept, periods } of routes) {
     const path = `/v1/accounts/${seeded.accountId}/stats/${route}?${query}`;
     const [identity, probe] = [await get(apiClient, path, headers), await get(apiClient, path, compressedHeaders)];
     if (identity.statusCode !== 200) throw new Error(`${path}: ${identity.statusCode} ${identity.body.toString()}`);
     // The floor: the bare route sends the same bytes.
     await (await bareClient.request({ method: 'PUT', path: '/body', headers: { 'content-type': 'application/octet-stream' }, body: probe.body })).body.dump();
-    const result = await timedInTurn({
-      cold: () => get(apiClient, path, { ...compressedHeaders, 'cache-control': 'no-cache' }),
-      cached: () => get(apiClient, path, compressedHeaders),
-      identity: () => get(apiClient, path, { ...headers, 'cache-control': 'no-cache' }),
-      bytesOnly: () => get(bareClient, '/body'),
-    });
+    const result = await timedInTurn(
+      {
+        cold: () => get(apiClient, path, { ...compressedHeaders, 'cache-control': 'no-cache' }),
+        live: () => get(apiClient, path, compressedHeaders),
+        cached: () => get(apiClient, path, compressedHeaders),
+        identity: () => get(apiClient, path, { ...headers, 'cache-control': 'no-cache' }),
+        bytesOnly: () => get(bareClient, '/body'),
+      },
+      { live: newEventFolded },
+    );
     log(
-      `${name}: cold p50 ${result.cold.p50} ms, p99 ${result.cold.p99} ms (${probe.body.length} bytes); cached p50 ${result.cached.p50} ms, p99 ${result.cached.p99} ms; ` +
+      `${name}: cold p50 ${result.cold.p50} ms, p99 ${result.cold.p99} ms (${probe.body.length} bytes); live p50 ${result.live.p50} ms, p99 ${result.live.p99} ms; cached p50 ${result.cached.p50} ms, p99 ${result.cached.p99} ms; ` +
         `uncompressed p50 ${result.identity.p50} ms, p99 ${result.identity.p99} ms (${identity.body.length} bytes); the compressed bytes alone p50 ${result.bytesOnly.p50} ms, p99 ${result.bytesOnly.p99} ms`,
     );
     printResult({
@@ -160,6 +185,9 @@ try {
       unit: 'ms',
       p50: result.cold.p50,
       baselineP50: baseline.p50,
+      liveP50: kept ? result.live.p50 : null,
+      liveP99: kept ? result.live.p99 : null,
+      periods,
       cachedP50: kept ? result.cached.p50 : null,
       cachedP99: kept ? result.cached.p99 : null,
       bytes: probe.body.length,

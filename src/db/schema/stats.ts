@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, customType, date, index, integer, jsonb, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
+import { bigint, check, customType, date, index, integer, jsonb, pgSequence, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
 import {
   ENGAGEMENT_ACTIONS,
   MESSAGE_TYPES,
@@ -304,10 +304,19 @@ export const statsHourlyUsers = pgTable(
 );
 
 /**
- * Which fold last changed an account's rollups from each event table (`version`: that fold's transaction id, which
- * never repeats). The stats routes keep an account's answers while its versions stay the same, so one account's
- * events do not recompute every other account's answers. Written in the transaction that changes the rollups (a
- * fold, a recount), and emptied with them (a reset): an account with no row has no rollups.
+ * Where the versions of the rollups come from. A version never repeats, and the versions of one event table are
+ * drawn in the order their changes commit: every writer of an event table's rollups (a fold, a recount, a reset)
+ * holds that table's cursor row (stats_cursors) while it draws, so "changed after version v" is a question with an
+ * answer (stats_day_changes).
+ */
+export const statsVersionSeq = pgSequence('stats_version_seq');
+
+/**
+ * Which fold last changed an account's rollups from each event table (`version`, from stats_version_seq). The stats
+ * routes keep an account's answers while its versions stay the same, so one account's events do not recompute every
+ * other account's answers. Written in the transaction that changes the rollups (a fold, a recount), and emptied with
+ * them (a reset): an account with no row has no rollups. `epoch` is the version the row was created at: a recount or
+ * a reset deletes the row, so a new epoch says that any day may have changed, whatever stats_day_changes holds.
  */
 export const statsAccountVersions = pgTable(
   'stats_account_versions',
@@ -315,6 +324,24 @@ export const statsAccountVersions = pgTable(
     accountId: bigint('account_id', { mode: 'number' }).notNull(),
     source: text('source').notNull(),
     version: bigint('version', { mode: 'number' }).notNull(),
+    epoch: bigint('epoch', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.source] })],
+);
+
+/**
+ * The days of an account whose rollups from an event table a fold changed, each with the version of the last fold
+ * that did (the version written to stats_account_versions in the same transaction). An answer made of days kept at
+ * version v need only recompute the days changed after v: a fold nearly always changes today alone, so a year by
+ * day costs a day's read. Emptied with the rollups.
+ */
+export const statsDayChanges = pgTable(
+  'stats_day_changes',
+  {
+    accountId: bigint('account_id', { mode: 'number' }).notNull(),
+    source: text('source').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    version: bigint('version', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.source, t.day] }), index('stats_day_changes_version_idx').on(t.accountId, t.source, t.version)],
 );

@@ -353,13 +353,22 @@ async function allEnded(tx: Executor, vxids: string[]): Promise<boolean> {
 }
 
 /**
- * Gives the accounts that `accounts` selects (a query of account_ids) a new version of their rollups from `source`
- * (stats_account_versions): this transaction's id, which no other transaction has or will have.
+ * Gives the accounts whose rollups from `source` changed a new version of them (stats_account_versions), drawn from
+ * stats_version_seq while the caller holds the source's cursor (so versions of a source follow commit order), and
+ * records it on each day that changed (stats_day_changes). `changed` selects (account_id, day): the days of the events
+ * folded, or a null day for a recount, whose deleted row gives the account a new epoch instead.
  */
-async function markChanged(tx: Executor, source: string, accounts: SQL): Promise<void> {
+async function markChanged(tx: Executor, source: StatsSource, changed: SQL): Promise<void> {
   await tx.execute(sql`
-    INSERT INTO stats_account_versions AS v (account_id, source, version)
-    SELECT account_id, ${source}, pg_current_xact_id()::text::bigint FROM (${accounts}) AS changed
+    WITH changed AS (${changed}),
+    drawn AS (SELECT nextval('stats_version_seq') AS version),
+    days AS (
+      INSERT INTO stats_day_changes AS c (account_id, source, day, version)
+      SELECT DISTINCT changed.account_id, ${source}, changed.day, drawn.version FROM changed, drawn WHERE changed.day IS NOT NULL
+      ON CONFLICT (account_id, source, day) DO UPDATE SET version = excluded.version
+    )
+    INSERT INTO stats_account_versions AS v (account_id, source, version, epoch)
+    SELECT DISTINCT changed.account_id, ${source}, drawn.version, drawn.version FROM changed, drawn
     ON CONFLICT (account_id, source) DO UPDATE SET version = excluded.version`);
 }
 
@@ -403,7 +412,7 @@ export async function foldNext(db: Database, source: StatsSource, input: { timez
     if (take.length > 0) {
       const batch = sql`id > ${cursor.lastId} AND id <= ${lastId}`;
       await foldEvents(tx, source, batch, cursor.timezone);
-      await markChanged(tx, source, sql`SELECT DISTINCT account_id FROM ${sourceTable(source)} WHERE ${batch}`);
+      await markChanged(tx, source, sql`SELECT DISTINCT account_id, (occurred_at AT TIME ZONE ${cursor.timezone})::date AS day FROM ${sourceTable(source)} WHERE ${batch}`);
     }
     // A new hole: its ids were drawn before the read saw the id above it, by transactions holding the table's write
     // lock from before the draw to their end; those still running are among the writers now.
@@ -431,6 +440,7 @@ export const ROLLUP_TABLES = [
   'stats_hourly',
   'stats_hourly_users',
   'stats_account_versions',
+  'stats_day_changes',
 ];
 
 /**
@@ -460,7 +470,7 @@ export async function recountAccount(db: Database, accountId: number, timezone: 
     }
     for (const cursor of cursors.rows) {
       await foldEvents(tx, cursor.source, sql`account_id = ${accountId} AND id <= ${cursor.lastId}`, cursor.timezone);
-      await markChanged(tx, cursor.source, sql`SELECT ${accountId}::bigint AS account_id`);
+      await markChanged(tx, cursor.source, sql`SELECT ${accountId}::bigint AS account_id, NULL::date AS day`);
     }
   });
 }

@@ -38,16 +38,57 @@ function withDays<Row extends Record<Key, unknown>, Key extends string>(rows: Ro
   return rows as unknown as Array<Omit<Row, Key> & Record<Key, string>>;
 }
 
+/** The version of an account's rollups from one event table, and the epoch of that version (stats_account_versions). */
+export type SourceVersion = { source: string; version: number; epoch: number };
+
 /**
- * The version of an account's rollups (stats_account_versions: the last fold or recount that changed them, per event
- * table), '' while it has none. An answer read from the rollups after this is read is current for as long as it
- * stays the same: every change to the account's rollups writes a version never used before, in the same transaction,
- * and a reset empties both together.
+ * An account's rollups as one read saw them. `version` (every event table's version in one string, '' while the
+ * account has none): an answer read from the rollups after this was read is current for as long as it stays the
+ * same, since every change to the account's rollups writes a version never used before, in the same transaction,
+ * and a reset empties both together. `epochs`: while it stays the same, stats_day_changes tells which days changed.
+ * `changedSince`: when the read was asked about earlier versions, the first day changed after them (in the same
+ * snapshot as the versions), undefined for none.
  */
-export async function readRollupVersion(db: Executor, accountId: number): Promise<string> {
-  const result = await db.execute<{ version: string | null }>(sql`
-    SELECT string_agg(source || ':' || version, ',' ORDER BY source) AS version FROM stats_account_versions WHERE account_id = ${accountId}`);
-  return result.rows[0]?.version ?? '';
+export type RollupState = { version: string; epochs: string; sources: SourceVersion[]; changedSince?: { since: SourceVersion[]; firstDay: string | undefined } };
+
+/** The first day of the rollups changed after the version of `s` (unnest of the versions asked about), per source `v`. */
+const firstChangedAfter = sql`(
+  SELECT min(${epochDays(sql`x.day`)}) FROM (
+    -- OFFSET 0 keeps min(day) from being planned as a walk of the days in order, filtering on version: after a fold
+    -- only today's rows are past the version asked about, and the version index finds them at once.
+    SELECT c.day FROM stats_day_changes c WHERE c.account_id = v.account_id AND c.source = v.source AND c.version > s.version OFFSET 0) x)`;
+
+/**
+ * The account's rollup state; with `since` (each event table's version at an earlier read), also the first day
+ * changed after it. Prepared: it is read on every ask of every kept answer.
+ */
+export async function readRollupState(db: Database, accountId: number, since?: SourceVersion[]): Promise<RollupState> {
+  const rows = await executePrepared<SourceVersion & { firstChanged: number | null }>(db, 'stats_rollup_state', sql`
+    SELECT v.source, v.version, v.epoch, ${firstChangedAfter} AS "firstChanged"
+    FROM stats_account_versions v
+    LEFT JOIN unnest(${sql.param((since ?? []).map(({ source }) => source))}::text[], ${sql.param((since ?? []).map(({ version }) => version))}::bigint[]) AS s(source, version)
+      ON s.source = v.source
+    WHERE v.account_id = ${accountId}
+    ORDER BY v.source`);
+  let firstChanged: number | undefined;
+  const sources = rows.map(({ source, version, epoch, firstChanged: day }) => {
+    if (day !== null && (firstChanged === undefined || day < firstChanged)) firstChanged = day;
+    return { source, version, epoch };
+  });
+  return {
+    version: sources.map(({ source, version }) => `${source}:${version}`).join(','),
+    epochs: sources.map(({ source, epoch }) => `${source}:${epoch}`).join(','),
+    sources,
+    changedSince: since && { since, firstDay: firstChanged === undefined ? undefined : dayOf(firstChanged) },
+  };
+}
+
+/**
+ * The first day of the account's rollups changed after `since` (each event table's version then; see
+ * stats_day_changes), or undefined when none did. Only meaningful while the epochs are those of `since`.
+ */
+export async function firstDayChangedSince(db: Database, accountId: number, since: SourceVersion[]): Promise<string | undefined> {
+  return (await readRollupState(db, accountId, since)).changedSince?.firstDay;
 }
 
 export type FollowDayRow = {
@@ -57,28 +98,28 @@ export type FollowDayRow = {
 };
 
 /** Follows and unfollows per day from `from` to `to`, both included, in no particular order. */
-export async function listFollowDays(db: Executor, accountId: number, from: string, to: string): Promise<FollowDayRow[]> {
-  const result = await db.execute<Omit<FollowDayRow, 'day'> & { day: number }>(sql`
+export async function listFollowDays(db: Database, accountId: number, from: string, to: string): Promise<FollowDayRow[]> {
+  const rows = await executePrepared<Omit<FollowDayRow, 'day'> & { day: number }>(db, 'stats_follow_days', sql`
     SELECT ${epochDays(sql`day`)} AS day, by_scene AS "byScene"
     FROM stats_follow_daily
     WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date`);
-  return withDays(result.rows, 'day');
+  return withDays(rows, 'day');
 }
 
 /** Net growth (follows less unfollows) per day from `from` to `to`, days without follows left out, in no particular order. */
-export async function listFollowNetDays(db: Executor, accountId: number, from: string, to: string): Promise<Array<{ day: string; net: number }>> {
-  const result = await db.execute<{ day: number; net: number }>(sql`
+export async function listFollowNetDays(db: Database, accountId: number, from: string, to: string): Promise<Array<{ day: string; net: number }>> {
+  const rows = await executePrepared<{ day: number; net: number }>(db, 'stats_follow_net_days', sql`
     SELECT ${epochDays(sql`day`)} AS day, new_user - cancel_user AS net
     FROM stats_follow_daily
     WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date`);
-  return withDays(result.rows, 'day');
+  return withDays(rows, 'day');
 }
 
 /** Followers gained minus lost before `day`: the count the cumulative figures start from. */
-export async function followersBefore(db: Executor, accountId: number, day: string): Promise<number> {
-  const result = await db.execute<{ followers: number }>(sql`
+export async function followersBefore(db: Database, accountId: number, day: string): Promise<number> {
+  const rows = await executePrepared<{ followers: number }>(db, 'stats_followers_before', sql`
     SELECT coalesce(sum(new_user - cancel_user), 0)::int AS followers FROM stats_follow_daily WHERE account_id = ${accountId} AND day < ${day}::date`);
-  return result.rows[0]?.followers ?? 0;
+  return rows[0]?.followers ?? 0;
 }
 
 /** Senders and messages of one message type, or of one of WeChat's combined types ('wechat:4', 'wechat:6'), in a period. */
@@ -117,15 +158,15 @@ const byTypeSelected = sql.join(
  * row per period with messages, its type columns gathered into byType. A year by day is 365 rows of a few integers;
  * a row per period and type, as kept before, was nine times as many rows for the driver to parse.
  */
-export async function listMessagePeriods(db: Executor, accountId: number, period: Period, fromStart: string, toStart: string): Promise<MessagePeriodRow[]> {
-  const result = await db.execute<Omit<MessagePeriodRow, 'periodStart' | 'byType'> & { periodStart: number } & Record<string, number>>(sql`
+export async function listMessagePeriods(db: Database, accountId: number, period: Period, fromStart: string, toStart: string): Promise<MessagePeriodRow[]> {
+  const rows = await executePrepared<Omit<MessagePeriodRow, 'periodStart' | 'byType'> & { periodStart: number } & Record<string, number>>(db, 'stats_message_periods', sql`
     SELECT ${epochDays(sql`period_start`)} AS "periodStart", msg_user AS "msgUser", msg_count AS "msgCount",
            senders_1_to_5 AS "senders1To5", senders_6_to_10 AS "senders6To10", senders_over_10 AS "sendersOver10", ${byTypeSelected}
     FROM stats_message_periods
     WHERE account_id = ${accountId} AND period = ${period} AND period_start BETWEEN ${fromStart}::date AND ${toStart}::date
     ORDER BY period_start`);
   const name = dayNames();
-  return result.rows.map((row) => {
+  return rows.map((row) => {
     const byType: MessageTypeFigures[] = [];
     for (const { msgType, users, counts } of BY_TYPE_COLUMNS) {
       let msgCount = 0;

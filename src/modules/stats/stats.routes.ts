@@ -6,6 +6,7 @@ import { AccountParams, adminSecurity, problems } from '../../http/schemas.js';
 import { createAnswerCache } from './stats.cache.js';
 import { csvStream } from './stats.csv.js';
 import { itemsJson } from './stats.json.js';
+import { createPeriodCache } from './stats.periods.js';
 import {
   ActivationHourItem,
   ActivationItem,
@@ -24,7 +25,7 @@ import {
   ReadHourItem,
   StatsQuery,
 } from './stats.schemas.js';
-import type { StatsService } from './stats.service.js';
+import type { StatsRange, StatsService } from './stats.service.js';
 
 /** Whether the client asked for CSV: `?format=csv`, or an Accept that prefers text/csv (and no `format=json`). */
 function wantsCsv(asked: { format?: string; accept?: string }): boolean {
@@ -52,10 +53,16 @@ function answer<Row extends object>(request: FastifyRequest, reply: FastifyReply
   return wantsCsvFrom(request) ? sendCsv(reply, shape.columns, rows) : reply.type('application/json; charset=utf-8').send(itemsBody(reply, rows, shape.itemSchema));
 }
 
+/** The route's serializer for one item of `itemSchema`. */
+const itemSerializer = (reply: FastifyReply, itemSchema: TSchema) => reply.compileSerializationSchema(itemSchema as Record<string, unknown>) as (item: object) => string;
+
 /** The JSON of `{items: rows}`, each item by the route's serializer for `itemSchema` (itemsJson says why not at once). */
 function itemsBody(reply: FastifyReply, rows: object[], itemSchema: TSchema): Buffer {
-  return itemsJson(rows, reply.compileSerializationSchema(itemSchema as Record<string, unknown>) as (item: object) => string);
+  return itemsJson(rows, itemSerializer(reply, itemSchema));
 }
+
+/** A period answer's items over any range within the asked one (one item or more per period, in period order). */
+type PeriodItems = (range: StatsRange) => Promise<Array<{ refDate: string }>>;
 
 const wantsCsvFrom = (request: FastifyRequest) => wantsCsv({ format: (request.query as { format?: string }).format, accept: request.headers.accept });
 
@@ -65,6 +72,8 @@ function sendCsv<Row extends object>(reply: FastifyReply, columns: string[], row
 
 /** The size of the kept answers, per process: a year of daily reads or articles is about half a megabyte of JSON. */
 const ANSWER_CACHE_BYTES = 64 * 1024 * 1024;
+/** The size of the kept periods of answers (stats.periods.ts), per process: the same JSON, a period at a time. */
+const PERIOD_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Whether the client asked for a freshly computed answer (`Cache-Control: no-cache`), not a kept one. */
 const wantsFresh = (request: FastifyRequest) => /(^|,)\s*no-cache\b/i.test(request.headers['cache-control'] ?? '');
@@ -78,21 +87,40 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService; compr
   // Said by the routes answered with answerFromRollups.
   const keptNote = "The JSON is kept until the account's statistics change (a fold of its new events); `Cache-Control: no-cache` computes it afresh.";
   const cache = createAnswerCache(ANSWER_CACHE_BYTES);
+  const periods = createPeriodCache(PERIOD_CACHE_BYTES, stats.firstDayChangedSince);
 
   /**
    * `answer` for figures computed from the rollups alone: the JSON is kept and sent again while the version of the
    * account's rollups holds, so it is as live as a fresh computation (`compute` reads the rollups after the version is
-   * read). The key is the URL as asked on the day asked (a route's default day is today).
+   * read). The key is the URL as asked on the day asked (a route's default day is today). A period answer (`view`
+   * names it, `periodItems` computes its items over any range) is made of the periods kept since an earlier version
+   * that no fold has changed since, and of the others computed (stats.periods.ts).
    */
-  async function answerFromRollups<Payload extends { items: object[] }>(request: FastifyRequest, reply: FastifyReply, compute: () => Promise<Payload>, shape: ItemsShape) {
+  async function answerFromRollups<Payload extends { items: object[] }>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    compute: () => Promise<Payload>,
+    shape: ItemsShape,
+    byPeriod?: { view: string; range: StatsRange; periodItems: PeriodItems },
+  ) {
     if (wantsCsvFrom(request)) return sendCsv(reply, shape.columns, (await compute()).items);
     const key = `${stats.today()} ${request.url}`;
-    const version = await stats.rollupVersion(request.accountAccess.account.id);
-    let kept = wantsFresh(request) ? undefined : cache.get(key, version);
+    const accountId = request.accountAccess.account.id;
+    const fresh = wantsFresh(request);
+    // A period answer asks, in the same read, what changed since its periods were kept.
+    const state = await stats.rollupState(accountId, byPeriod && !fresh ? periods.keptSince(accountId, byPeriod.view, byPeriod.range.granularity) : undefined);
+    let kept = fresh ? undefined : cache.get(key, state.version);
     if (!kept) {
-      const payload = await compute();
-      // By the route's own serializer (its response schema), as any other answer.
-      kept = cache.set(key, version, shape.itemSchema ? itemsBody(reply, payload.items, shape.itemSchema) : Buffer.from(reply.serialize(payload) as string));
+      let body: Buffer;
+      if (byPeriod && shape.itemSchema && !fresh) {
+        const { view, range, periodItems } = byPeriod;
+        body = await periods.itemsJson({ accountId, view, range: stats.checkRange(range), state, compute: periodItems, serializeItem: itemSerializer(reply, shape.itemSchema) });
+      } else {
+        const payload = await compute();
+        // By the route's own serializer (its response schema), as any other answer.
+        body = shape.itemSchema ? itemsBody(reply, payload.items, shape.itemSchema) : Buffer.from(reply.serialize(payload) as string);
+      }
+      kept = cache.set(key, state.version, body);
     }
     reply.type('application/json; charset=utf-8');
     if (!compression) return reply.send(kept.body);
@@ -101,6 +129,10 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService; compr
     const encoding = storedEncodingFor(request, kept.body);
     return encoding ? sendEncoded(reply, kept.encoded(encoding), encoding) : varyOnEncoding(reply).send(kept.body);
   }
+
+  /** answerFromRollups for a period answer: `view`'s items over the asked `range`, or over part of it. */
+  const answerPerPeriod = (request: FastifyRequest, reply: FastifyReply, range: StatsRange, view: string, periodItems: PeriodItems, shape: Required<ItemsShape>) =>
+    answerFromRollups(request, reply, async () => ({ items: await periodItems(range) }), shape, { view, range, periodItems });
 
   app.get('/v1/accounts/:id/stats/followers', {
     ...read,
@@ -114,10 +146,12 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService; compr
       response: { 200: ItemsOf(FollowerGrowthItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answerFromRollups(
+      answerPerPeriod(
         request,
         reply,
-        async () => ({ items: await stats.followers(request.accountAccess.account.id, request.query) }),
+        request.query,
+        'followers',
+        (range) => stats.followers(request.accountAccess.account.id, range),
         itemsOf(FollowerGrowthItem, ['refDate', 'newUser', 'cancelUser', 'netUser', 'cumulateUser']),
       ),
   });
@@ -154,10 +188,12 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService; compr
       response: { 200: ItemsOf(ActivationItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answerFromRollups(
+      answerPerPeriod(
         request,
         reply,
-        async () => ({ items: await stats.activation(request.accountAccess.account.id, request.query) }),
+        request.query,
+        'activation',
+        (range) => stats.activation(request.accountAccess.account.id, range),
         itemsOf(ActivationItem, ['refDate', 'msgUser', 'msgCount', 'avgPerUser', 'distribution.0', 'distribution.1-5', 'distribution.6-10', 'distribution.>10']),
       ),
   });
@@ -176,10 +212,13 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService; compr
       response: { 200: ItemsOf(ArticleDayItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answerFromRollups(
+      answerPerPeriod(
         request,
         reply,
-        async () => ({ items: await stats.articles(request.accountAccess.account.id, request.query) }),
+        request.query,
+        'articles',
+        // A granularity other than day is refused here, before any period of it could be kept.
+        (range) => stats.articles(request.accountAccess.account.id, range),
         itemsOf(ArticleDayItem, ['refDate', 'msgDataId', 'articleIndex', 'title', ...engagementColumns]),
       ),
   });
@@ -237,7 +276,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService; compr
       response: { 200: ItemsOf(ReadDayItem), ...problems(400, 401, 403, 404) },
     },
     handler: async (request, reply) =>
-      answerFromRollups(request, reply, async () => ({ items: await stats.reads(request.accountAccess.account.id, request.query) }), itemsOf(ReadDayItem, ['refDate', ...engagementColumns])),
+      answerPerPeriod(request, reply, request.query, 'reads', (range) => stats.reads(request.accountAccess.account.id, range), itemsOf(ReadDayItem, ['refDate', ...engagementColumns])),
   });
 
   app.get('/v1/accounts/:id/stats/attributes', {

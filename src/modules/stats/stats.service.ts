@@ -17,7 +17,9 @@ import {
   listMessagePeriods,
   listNewsSentOn,
   listReadChannelDays,
-  readRollupVersion,
+  firstDayChangedSince,
+  readRollupState,
+  type SourceVersion,
   type ArticleDayFirsts,
   type EngagementFigures,
   type Period,
@@ -570,7 +572,16 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
      * The version of an account's rollups (readRollupVersion): its answers computed from the rollups after reading it
      * stay true while it holds. Whatever else they show (a broadcast's recipients while it is sending) is not covered.
      */
-    rollupVersion: (accountId: number) => readRollupVersion(db, accountId),
+    rollupVersion: async (accountId: number) => (await readRollupState(db, accountId)).version,
+    /**
+     * The version of an account's rollups with what tells which days changed since (readRollupState); with `since`,
+     * also the first day changed after those versions.
+     */
+    rollupState: (accountId: number, since?: SourceVersion[]) => readRollupState(db, accountId, since),
+    /** The first day of an account's rollups changed after the versions `since` (stats_day_changes), if any. */
+    firstDayChangedSince: (accountId: number, since: SourceVersion[]) => firstDayChangedSince(db, accountId, since),
+    /** Checks a range as the routes take it (a 400 naming the field), for answers that may not compute anything. */
+    checkRange: checked,
     /** One day, per hour: activation, and article engagement. */
     activationByHour: (accountId: number, day: string) => activationByHour(db, accountId, checkDay(day)),
     readsByHour: (accountId: number, day: string) => readsByHour(db, accountId, checkDay(day)),
