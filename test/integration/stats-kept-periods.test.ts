@@ -160,6 +160,54 @@ describe('period answers', () => {
     }
   });
 
+  it('never join kept periods to computed ones across a fold that changed the kept ones', async () => {
+    const at = Date.parse('2026-10-12T02:00:00Z');
+    const { owner, account, people } = await liveAccount(at, 3);
+    await worker().statsFolder.catchUp();
+    const range = `followers?from=${dayOf(at - 10 * DAY_MS)}&to=${dayOf(at)}`;
+    await get(owner, account.id, range);
+    // Today's follow, folded; and a follow of two days ago, folded while today's period is being computed.
+    await follow(ctx.app, people[1]!, account.appid);
+    await worker().statsFolder.catchUp();
+    ctx.clock.set(new Date(at - 2 * DAY_MS).toISOString());
+    await follow(ctx.app, people[2]!, account.appid);
+    ctx.clock.set(new Date(at).toISOString());
+    const stats = ctx.deps.services.stats;
+    const original = stats.followers.bind(stats);
+    const computed = vi.spyOn(stats, 'followers').mockImplementation(async (accountId, asked) => {
+      const items = await original(accountId, asked);
+      if (computed.mock.calls.length === 1) await worker().statsFolder.catchUp();
+      return items;
+    });
+    try {
+      const served = await get(owner, account.id, range);
+      // Today's period, then again from the late follow's day on.
+      expect(computed.mock.calls.map(([, asked]) => asked.from)).toEqual([dayOf(at), dayOf(at - 2 * DAY_MS)]);
+      expect(served).toBe(await get(owner, account.id, range, { 'cache-control': 'no-cache' }));
+      // people[0] and people[1] followed today, people[2] two days ago.
+      expect(JSON.parse(served).items.slice(-3).map((item: { cumulateUser: number }) => item.cumulateUser)).toEqual([1, 1, 3]);
+    } finally {
+      computed.mockRestore();
+    }
+  });
+
+  it('compute everything again when a version moved with no days recorded (a writer from before stats_day_changes)', async () => {
+    const at = Date.parse('2026-10-20T02:00:00Z');
+    const { owner, account } = await liveAccount(at, 1);
+    await worker().statsFolder.catchUp();
+    const range = `followers?from=${dayOf(at - 20 * DAY_MS)}&to=${dayOf(at)}`;
+    expect(JSON.parse(await get(owner, account.id, range)).items[0]).toMatchObject({ newUser: 0 });
+    // What an old worker did during an upgrade: rollups and version changed, no day recorded.
+    await db().execute(sql`
+      INSERT INTO stats_follow_daily (account_id, day, new_user, cancel_user, by_scene)
+      VALUES (${account.id}, ${dayOf(at - 20 * DAY_MS)}, 5, 0, '{"ADD_SCENE_SEARCH": [5, 0]}')`);
+    await db().execute(sql`
+      UPDATE stats_account_versions SET version = nextval('stats_version_seq') WHERE account_id = ${account.id} AND source = 'follow_events'`);
+    const kept = await get(owner, account.id, range);
+    expect(JSON.parse(kept).items[0]).toMatchObject({ newUser: 5, cumulateUser: 5 });
+    expect(kept).toBe(await get(owner, account.id, range, { 'cache-control': 'no-cache' }));
+  });
+
   it('records each fold on the days it changed, with versions that grow fold by fold', async () => {
     const at = Date.parse('2026-11-10T02:00:00Z');
     const { account, people } = await liveAccount(at, 2);

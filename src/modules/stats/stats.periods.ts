@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
+import { itemsJson } from './stats.json.js';
 import type { RollupState, SourceVersion } from './stats.repo.js';
-import { periodEnd, periodStart, periodStarts, type StatsRange } from './stats.service.js';
+import { MAX_RANGE_DAYS, periodEnd, periodStart, periodStarts, type StatsRange } from './stats.service.js';
 
 /**
  * The items of period answers (a year of followers or activation by day, week or month; articles and reads by day),
@@ -16,7 +17,9 @@ import { periodEnd, periodStart, periodStarts, type StatsRange } from './stats.s
  *
  * Every period kept in an entry was computed after the entry's rollup state was read (its content is that state or
  * later), and the entry moves to a later state only by dropping what changed in between, as read after that state.
- * A reset or a recount gives the account new epochs, which drop everything. Per process, bounded by size.
+ * A reset or a recount gives the account new epochs, which drop everything. An answer that joins kept periods to
+ * computed ones is checked against a fold that committed while it was computed (see itemsJson). Per process, bounded
+ * by the memory the periods hold.
  */
 export interface PeriodCache {
   /**
@@ -25,9 +28,9 @@ export interface PeriodCache {
    */
   keptSince(accountId: number, view: string, granularity: StatsRange['granularity']): SourceVersion[] | undefined;
   /**
-   * The JSON `{items}` of `range` by `view`: each period's items kept at `state`, or computed by `compute` (the
-   * view's items over a range, in period order, each named by its period's refDate) and serialized by
-   * `serializeItem`, then kept. `range` must be checked already.
+   * The JSON `{items}` of `range` by `view`, and the rollup state it is true at (`state`, or a later one): each
+   * period's items kept, or computed by `compute` (the view's items over a range, in period order, each named by its
+   * period's refDate) and serialized by `serializeItem`, then kept. `range` must be checked already.
    */
   itemsJson<Item extends { refDate: string }>(input: {
     accountId: number;
@@ -36,7 +39,7 @@ export interface PeriodCache {
     state: RollupState;
     compute: (range: StatsRange) => Promise<Item[]>;
     serializeItem: (item: Item) => string;
-  }): Promise<Buffer>;
+  }): Promise<{ body: Buffer; state: RollupState }>;
 }
 
 interface Entry {
@@ -46,12 +49,28 @@ interface Entry {
   sources: SourceVersion[];
   /** Each kept period's items as JSON joined by ',' ('' for a period without items), by its first day. */
   periods: Map<string, Buffer>;
-  bytes: number;
+  /**
+   * Drawn anew whenever the entry moves to another state (or is made afresh): a compute begun at one generation
+   * stores only into it (copies of an entry, made to resize it, share it).
+   */
+  generation: number;
 }
 
 const OPEN = Buffer.from('{"items":[');
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']}');
+
+/** What a kept period costs besides its bytes: its Map slot, its 'YYYY-MM-DD' key and its Buffer view. */
+const PERIOD_OVERHEAD_BYTES = 200;
+
+/**
+ * The most periods an entry keeps: a rolling range gains a period a day. Past it, those outside the range just asked
+ * are dropped.
+ */
+const MAX_KEPT_PERIODS = 2 * MAX_RANGE_DAYS;
+
+/** How many times an answer is made again when folds keep committing while its periods are computed. */
+const ATTEMPTS = 3;
 
 /**
  * Each period's items as JSON, in one allocation (the periods are views into it): a year of articles is thousands of
@@ -90,63 +109,124 @@ function joinPeriods(periods: Buffer[]): Buffer {
   return Buffer.concat(parts);
 }
 
-export function createPeriodCache(
-  maxBytes: number,
-  firstDayChangedSince: (accountId: number, since: SourceVersion[]) => Promise<string | undefined>,
-): PeriodCache {
-  const entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (entry) => Math.max(1, entry.bytes) });
+/**
+ * The memory an entry's periods hold: the allocations they are views into (a period keeps all of its own alive, so
+ * each is counted whole), and what each period costs besides.
+ */
+function heldBytes(periods: Map<string, Buffer>): number {
+  const blocks = new Set<ArrayBufferLike>();
+  let held = periods.size * PERIOD_OVERHEAD_BYTES;
+  for (const period of periods.values()) {
+    if (blocks.has(period.buffer)) continue;
+    blocks.add(period.buffer);
+    held += period.buffer.byteLength;
+  }
+  return held;
+}
+
+/**
+ * The periods copied into one allocation of their own size when the allocations they are views into hold more than
+ * twice that (periods computed again one by one, each replacing one view into a year's allocation, would otherwise
+ * keep every old allocation alive).
+ */
+function compacted(periods: Map<string, Buffer>): Map<string, Buffer> {
+  let live = 0;
+  for (const period of periods.values()) live += period.length;
+  if (heldBytes(periods) - periods.size * PERIOD_OVERHEAD_BYTES <= 2 * live + 64 * 1024) return periods;
+  const bytes = Buffer.allocUnsafeSlow(live);
+  const copies = new Map<string, Buffer>();
+  let offset = 0;
+  for (const [start, period] of periods) {
+    period.copy(bytes, offset);
+    copies.set(start, bytes.subarray(offset, offset + period.length));
+    offset += period.length;
+  }
+  return copies;
+}
+
+export function createPeriodCache(maxBytes: number, readState: (accountId: number, since?: SourceVersion[]) => Promise<RollupState>): PeriodCache {
+  const entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (entry) => Math.max(1, heldBytes(entry.periods)) });
+  const keyOf = (accountId: number, view: string, granularity: StatsRange['granularity']) => `${accountId} ${view} ${granularity}`;
+  let generations = 0;
 
   /** The entry of `key` moved to `state`: what changed since its own state dropped; a fresh one for a new epoch. */
   async function entryAt(key: string, accountId: number, granularity: StatsRange['granularity'], state: RollupState): Promise<Entry> {
     const kept = entries.get(key);
     if (kept?.version === state.version) return kept;
-    const entry: Entry = { version: state.version, epochs: state.epochs, sources: state.sources, periods: new Map(), bytes: 0 };
+    let periods = new Map<string, Buffer>();
     if (kept && kept.epochs === state.epochs) {
       // Read after `state`: the periods it leaves were not changed between their computing and this read, so they
-      // are at `state` or later.
-      const firstChanged = state.changedSince?.since === kept.sources ? state.changedSince.firstDay : await firstDayChangedSince(accountId, kept.sources);
-      const firstDropped = firstChanged === undefined ? undefined : periodStart(firstChanged, granularity);
-      for (const [start, period] of kept.periods) {
-        if (firstDropped !== undefined && start >= firstDropped) continue;
-        entry.periods.set(start, period);
-        entry.bytes += period.length;
+      // are at `state` or later. Dropped in place: requests take the periods they join when they start, and only the
+      // entry of the latest generation is added to.
+      const firstChanged = state.changedSince?.since === kept.sources ? state.changedSince.firstDay : (await readState(accountId, kept.sources)).changedSince?.firstDay;
+      if (firstChanged !== undefined) {
+        const firstDropped = periodStart(firstChanged, granularity);
+        for (const start of kept.periods.keys()) if (start >= firstDropped) kept.periods.delete(start);
       }
+      periods = kept.periods;
     }
+    const entry: Entry = { version: state.version, epochs: state.epochs, sources: state.sources, periods, generation: ++generations };
     entries.set(key, entry);
     return entry;
   }
 
-  const keyOf = (accountId: number, view: string, granularity: StatsRange['granularity']) => `${accountId} ${view} ${granularity}`;
+  /** Keeps the periods computed for `range` in the entry of `key`, if it is still at `generation`. */
+  function keep(key: string, generation: number, computed: Map<string, Buffer>, range: StatsRange): void {
+    const entry = entries.peek(key);
+    if (entry?.generation !== generation) return;
+    for (const [start, period] of computed) entry.periods.set(start, period);
+    if (entry.periods.size > MAX_KEPT_PERIODS) {
+      const asked = new Set(periodStarts(range.from, range.to, range.granularity));
+      for (const start of entry.periods.keys()) if (!asked.has(start)) entry.periods.delete(start);
+    }
+    // Set again, as a new object: lru-cache sizes an entry when it is set.
+    entries.set(key, { ...entry, periods: compacted(entry.periods) });
+  }
 
   return {
     keptSince: (accountId, view, granularity) => entries.peek(keyOf(accountId, view, granularity))?.sources,
 
     async itemsJson({ accountId, view, range, state, compute, serializeItem }) {
       const key = keyOf(accountId, view, range.granularity);
-      const entry = await entryAt(key, accountId, range.granularity, state);
       const starts = periodStarts(range.from, range.to, range.granularity);
-      const missing = starts.filter((start) => !entry.periods.has(start));
-      let computed: Map<string, Buffer> | undefined;
-      if (missing.length > 0) {
+      for (let attempt = 1; ; attempt++) {
+        const entry = await entryAt(key, accountId, range.granularity, state);
+        const { generation } = entry;
+        // Taken now: a request moving the entry on meanwhile replaces its periods, not these.
+        const periods = starts.map((start) => entry.periods.get(start));
+        const missing = starts.filter((_, index) => periods[index] === undefined);
+        if (missing.length === 0) return { body: joinPeriods(periods as Buffer[]), state };
+        if (missing.length === starts.length) {
+          // Nothing kept to join: computed whole, as true as any fresh answer.
+          const computed = serializePeriods(starts, await compute(range), serializeItem);
+          keep(key, generation, computed, range);
+          return { body: joinPeriods(starts.map((start) => computed.get(start)!)), state };
+        }
         // One read from the first missing period to the last (those between are computed again too: after a fold
         // it is the last period or two alone). Within the asked range, so the range still passes the service's checks.
         const from = missing[0]! > range.from ? missing[0]! : range.from;
         const lastEnd = periodEnd(missing.at(-1)!, range.granularity);
         const to = lastEnd < range.to ? lastEnd : range.to;
-        const spanned = periodStarts(from, to, range.granularity);
-        computed = serializePeriods(spanned, await compute({ from, to, granularity: range.granularity }), serializeItem);
-        // Kept only if the entry is still the current one: one moved to a later state meanwhile may not take periods
-        // computed before that state was read.
-        if (entries.peek(key) === entry) {
-          for (const [start, period] of computed) {
-            entry.bytes += period.length - (entry.periods.get(start)?.length ?? 0);
-            entry.periods.set(start, period);
-          }
-          // lru-cache sizes an entry when it is set: set it again, as a new object (the periods are shared).
-          entries.set(key, { ...entry });
+        const computed = serializePeriods(periodStarts(from, to, range.granularity), await compute({ from, to, granularity: range.granularity }), serializeItem);
+        // A fold that committed while these were computed may have changed kept periods as well: they would be older
+        // than the computed ones, and the answer true at no state (followers to date jumping by more than a day's
+        // follows). Asked while the answer is joined.
+        const moved = readState(accountId, state.sources);
+        const keptStarts = starts.filter((start, index) => periods[index] !== undefined && !computed.has(start));
+        const body = joinPeriods(starts.map((start, index) => computed.get(start) ?? periods[index]!));
+        const now = await moved;
+        const firstChanged = now.changedSince?.firstDay;
+        const torn = now.epochs !== state.epochs || (firstChanged !== undefined && keptStarts.some((start) => start >= periodStart(firstChanged, range.granularity)));
+        if (!torn) {
+          keep(key, generation, computed, range);
+          return { body, state };
         }
+        if (attempt === ATTEMPTS) {
+          // Folds keep landing on kept periods: the answer computed whole, as a fresh one is.
+          return { body: itemsJson(await compute(range), serializeItem), state: now };
+        }
+        state = now;
       }
-      return joinPeriods(starts.map((start) => computed?.get(start) ?? entry.periods.get(start)!));
     },
   };
 }

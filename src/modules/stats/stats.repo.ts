@@ -51,12 +51,23 @@ export type SourceVersion = { source: string; version: number; epoch: number };
  */
 export type RollupState = { version: string; epochs: string; sources: SourceVersion[]; changedSince?: { since: SourceVersion[]; firstDay: string | undefined } };
 
-/** The first day of the rollups changed after the version of `s` (unnest of the versions asked about), per source `v`. */
-const firstChangedAfter = sql`(
-  SELECT min(${epochDays(sql`x.day`)}) FROM (
-    -- OFFSET 0 keeps min(day) from being planned as a walk of the days in order, filtering on version: after a fold
-    -- only today's rows are past the version asked about, and the version index finds them at once.
-    SELECT c.day FROM stats_day_changes c WHERE c.account_id = v.account_id AND c.source = v.source AND c.version > s.version OFFSET 0) x)`;
+/**
+ * The first day of the rollups from source `v` changed after the version of `s` (the version asked about), as days
+ * since 1970-01-01; null when the version has not moved. Every fold records the days it changed with its version, so
+ * the version a fold wrote has days recorded (or is its row's epoch: a recount's), and versions only grow. A version
+ * that moved back, or without any day recorded, was written by something that records no days (code from before
+ * stats_day_changes, say): then day 0, so that everything is computed again.
+ */
+const firstChangedAfter = sql`CASE
+  WHEN s.version IS NULL OR s.version = v.version THEN NULL
+  WHEN s.version > v.version OR v.version <> v.epoch AND NOT EXISTS (
+    SELECT 1 FROM stats_day_changes c WHERE c.account_id = v.account_id AND c.source = v.source AND c.version = v.version) THEN 0
+  ELSE (
+    SELECT min(${epochDays(sql`x.day`)}) FROM (
+      -- OFFSET 0 keeps min(day) from being planned as a walk of the days in order, filtering on version: after a
+      -- fold only today's rows are past the version asked about, and the version index finds them at once.
+      SELECT c.day FROM stats_day_changes c WHERE c.account_id = v.account_id AND c.source = v.source AND c.version > s.version OFFSET 0) x)
+  END`;
 
 /**
  * The account's rollup state; with `since` (each event table's version at an earlier read), also the first day

@@ -87,7 +87,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService; compr
   // Said by the routes answered with answerFromRollups.
   const keptNote = "The JSON is kept until the account's statistics change (a fold of its new events); `Cache-Control: no-cache` computes it afresh.";
   const cache = createAnswerCache(ANSWER_CACHE_BYTES);
-  const periods = createPeriodCache(PERIOD_CACHE_BYTES, stats.firstDayChangedSince);
+  const periods = createPeriodCache(PERIOD_CACHE_BYTES, stats.rollupState);
 
   /**
    * `answer` for figures computed from the rollups alone: the JSON is kept and sent again while the version of the
@@ -108,13 +108,14 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ stats: StatsService; compr
     const accountId = request.accountAccess.account.id;
     const fresh = wantsFresh(request);
     // A period answer asks, in the same read, what changed since its periods were kept.
-    const state = await stats.rollupState(accountId, byPeriod && !fresh ? periods.keptSince(accountId, byPeriod.view, byPeriod.range.granularity) : undefined);
+    let state = await stats.rollupState(accountId, byPeriod && !fresh ? periods.keptSince(accountId, byPeriod.view, byPeriod.range.granularity) : undefined);
     let kept = fresh ? undefined : cache.get(key, state.version);
     if (!kept) {
       let body: Buffer;
       if (byPeriod && shape.itemSchema && !fresh) {
         const { view, range, periodItems } = byPeriod;
-        body = await periods.itemsJson({ accountId, view, range: stats.checkRange(range), state, compute: periodItems, serializeItem: itemSerializer(reply, shape.itemSchema) });
+        // Made at `state` or, when folds landed on its kept periods meanwhile, at a later one.
+        ({ body, state } = await periods.itemsJson({ accountId, view, range: stats.checkRange(range), state, compute: periodItems, serializeItem: itemSerializer(reply, shape.itemSchema) }));
       } else {
         const payload = await compute();
         // By the route's own serializer (its response schema), as any other answer.
