@@ -78,6 +78,13 @@ export function watchConnection(emitter: EventEmitter, logger: OutageLogger, nam
   let logged = false;
   let since = 0;
   emitter.on('error', (error: Error) => {
+    // BullMQ's scripts fail with a numeric code (-1: a job's key is missing, as after Redis came back empty; -2: a
+    // lock lost): a job's trouble, not the connection's, and it says nothing of an outage or of its end.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'number') {
+      logger.warn({ connection: name, err: { message: error.message, code } }, `${name}: ${error.message}`);
+      return;
+    }
     const seenElsewhere = reportedErrors.has(error);
     if (typeof error === 'object' && error !== null) reportedErrors.add(error);
     if (down) return;
