@@ -234,8 +234,9 @@ describe('period answers', () => {
       { source: 'follow_events', day: dayOf(at - 2 * DAY_MS), version: after.version },
       { source: 'follow_events', day: dayOf(at), version: before.version },
     ]);
-    expect(await ctx.deps.services.stats.firstDayChangedSince(account.id, [before])).toBe(dayOf(at - 2 * DAY_MS));
-    expect(await ctx.deps.services.stats.firstDayChangedSince(account.id, [after])).toBeUndefined();
+    const firstChangedSince = async (since: typeof before) => (await ctx.deps.services.stats.rollupState(account.id, [since])).changedSince?.firstDay;
+    expect(await firstChangedSince(before)).toBe(dayOf(at - 2 * DAY_MS));
+    expect(await firstChangedSince(after)).toBeUndefined();
 
     await recountAccount(db(), account.id, ctx.config.quotaTimeZone);
     const recounted = await versions();

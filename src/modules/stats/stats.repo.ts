@@ -94,14 +94,6 @@ export async function readRollupState(db: Database, accountId: number, since?: S
   };
 }
 
-/**
- * The first day of the account's rollups changed after `since` (each event table's version then; see
- * stats_day_changes), or undefined when none did. Only meaningful while the epochs are those of `since`.
- */
-export async function firstDayChangedSince(db: Database, accountId: number, since: SourceVersion[]): Promise<string | undefined> {
-  return (await readRollupState(db, accountId, since)).changedSince?.firstDay;
-}
-
 export type FollowDayRow = {
   day: string;
   /** Follows and unfollows by scene (the day's totals are their sums). */

@@ -17,7 +17,6 @@ import {
   listMessagePeriods,
   listNewsSentOn,
   listReadChannelDays,
-  firstDayChangedSince,
   readRollupState,
   type SourceVersion,
   type ArticleDayFirsts,
@@ -569,7 +568,7 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
     /** Today in the statistics' time zone. */
     today,
     /**
-     * The version of an account's rollups (readRollupVersion): its answers computed from the rollups after reading it
+     * The version of an account's rollups (readRollupState): its answers computed from the rollups after reading it
      * stay true while it holds. Whatever else they show (a broadcast's recipients while it is sending) is not covered.
      */
     rollupVersion: async (accountId: number) => (await readRollupState(db, accountId)).version,
@@ -578,8 +577,6 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
      * also the first day changed after those versions.
      */
     rollupState: (accountId: number, since?: SourceVersion[]) => readRollupState(db, accountId, since),
-    /** The first day of an account's rollups changed after the versions `since` (stats_day_changes), if any. */
-    firstDayChangedSince: (accountId: number, since: SourceVersion[]) => firstDayChangedSince(db, accountId, since),
     /** Checks a range as the routes take it (a 400 naming the field), for answers that may not compute anything. */
     checkRange: checked,
     /** One day, per hour: activation, and article engagement. */
