@@ -20,9 +20,10 @@ function versions() {
     fold(day: string) {
       changes.push({ version: ++version, day });
     },
-    /** A recount: a new epoch. */
+    /** A recount: a new epoch, and the days recorded go with the rows it deletes. */
     recount() {
       epoch = version = version + 1;
+      changes.length = 0;
     },
     state: stateOf,
     readState: async (_accountId: number, since?: Array<{ version: number }>): Promise<RollupState> => {
@@ -57,12 +58,13 @@ function harness(maxBytes = 1024 * 1024) {
   const cache = createPeriodCache(maxBytes, rollups.readState);
   const asked: string[] = [];
   const view: { bump?: { from: string; by: number }; empty?: boolean; afterCompute?: () => void } = {};
-  const answer = async (range: StatsRange, accountId = 1) =>
+  /** Asks for `range`, with the state as read now, or as read earlier (`at`: an ask whose read came before). */
+  const answer = async (range: StatsRange, accountId = 1, at?: RollupState) =>
     cache.itemsJson({
       accountId,
       view: 'test',
       range,
-      state: await rollups.readState(accountId, cache.keptSince(accountId, 'test', range.granularity)),
+      state: at ?? (await rollups.readState(accountId, cache.keptSince(accountId, 'test', range.granularity))),
       serializeItem,
       compute: async (part) => {
         asked.push(`${part.from}..${part.to}`);
@@ -138,6 +140,39 @@ describe('kept periods', () => {
     await answer(days);
     expect(asked.at(-1)).toBe('2026-05-31..2026-05-31');
     expect(asked).toHaveLength(4);
+  });
+
+  it('keep a computed period only as it is at its entry\'s state, whatever asks come between', async () => {
+    const { rollups, cache, view, answer } = harness();
+    const early = { from: '2026-01-01', to: '2026-01-10', granularity: 'day' as const };
+    const late = { from: '2026-01-11', to: '2026-01-20', granularity: 'day' as const };
+    const both = { from: '2026-01-01', to: '2026-01-20', granularity: 'day' as const };
+    await answer(early);
+    // Two asks read the state; then a fold lands on 01-03, moving every later day's running figure.
+    const readBefore = await rollups.readState(1, cache.keptSince(1, 'test', 'day'));
+    rollups.fold('2026-01-03');
+    view.bump = { from: '2026-01-03', by: 100 };
+    // The first computes 01-11..01-20 after the fold: not kept as the entry's (the state before the fold) …
+    expect((await answer(late, 1, readBefore)).body.toString()).toBe(fresh(late, view.bump));
+    // … so the second does not join it to 01-01..01-10 from before the fold.
+    expect((await answer(both, 1, readBefore)).body.toString()).toBe(fresh(both, view.bump));
+  });
+
+  it('move an entry by a read of their own when the ask read against other versions, and drop everything on a new epoch', async () => {
+    const { rollups, view, answer } = harness();
+    const days = { from: '2026-01-01', to: '2026-01-20', granularity: 'day' as const };
+    await answer(days);
+    rollups.fold('2026-01-05');
+    view.bump = { from: '2026-01-05', by: 100 };
+    // An ask reads the state against no versions (as when no period was kept yet), and waits.
+    const readAfterFold = await rollups.readState(1);
+    // A recount corrects every day's figures (and deletes the days recorded) before the waiting ask goes on: what
+    // changed since the kept periods can no longer be told, only that the epoch moved.
+    rollups.recount();
+    view.bump = { from: '2026-01-01', by: 9 };
+    const made = await answer(days, 1, readAfterFold);
+    expect(made.body.toString()).toBe(fresh(days, view.bump));
+    expect(made.state.epochs).toBe(rollups.state().epochs);
   });
 
   it('count in their size the allocations the periods are views into, and what each period costs besides', async () => {

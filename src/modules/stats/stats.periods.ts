@@ -15,11 +15,11 @@ import { MAX_RANGE_DAYS, periodEnd, periodStart, periodStarts, type StatsRange }
  * the first day changed after v on. From there on, not just that day: the running figures (followers to date, and
  * activation's followers who sent nothing, which counts them) of every later period depend on it.
  *
- * Every period kept in an entry was computed after the entry's rollup state was read (its content is that state or
- * later), and the entry moves to a later state only by dropping what changed in between, as read after that state.
- * A reset or a recount gives the account new epochs, which drop everything. An answer that joins kept periods to
- * computed ones is checked against a fold that committed while it was computed (see itemsJson). Per process, bounded
- * by the memory the periods hold.
+ * Every period kept in an entry is as it is at the entry's rollup state: a computed period is kept only if no fold
+ * changed it between that state and a read taken after the compute, and the entry moves to a later state only by
+ * dropping what changed in between, as read in or after that state's read. A reset or a recount gives the account
+ * new epochs, which drop everything. An answer that joins kept periods to computed ones is checked against a fold
+ * that committed while it was computed (see itemsJson). Per process, bounded by the memory the periods hold.
  */
 export interface PeriodCache {
   /**
@@ -149,32 +149,46 @@ export function createPeriodCache(maxBytes: number, readState: (accountId: numbe
   const keyOf = (accountId: number, view: string, granularity: StatsRange['granularity']) => `${accountId} ${view} ${granularity}`;
   let generations = 0;
 
-  /** The entry of `key` moved to `state`: what changed since its own state dropped; a fresh one for a new epoch. */
-  async function entryAt(key: string, accountId: number, granularity: StatsRange['granularity'], state: RollupState): Promise<Entry> {
+  /**
+   * The entry of `key` moved to `state` (what changed since its own state dropped; a fresh one for a new epoch), and
+   * the state it is now at: `state`, or a later one read here when the entry was not at the versions `state` was read
+   * against (another ask moved it meanwhile).
+   */
+  async function entryAt(key: string, accountId: number, granularity: StatsRange['granularity'], state: RollupState): Promise<{ entry: Entry; state: RollupState }> {
     const kept = entries.get(key);
-    if (kept?.version === state.version) return kept;
+    if (kept?.version === state.version) return { entry: kept, state };
     let periods = new Map<string, Buffer>();
     if (kept && kept.epochs === state.epochs) {
-      // Read after `state`: the periods it leaves were not changed between their computing and this read, so they
-      // are at `state` or later. Dropped in place: requests take the periods they join when they start, and only the
-      // entry of the latest generation is added to.
-      const firstChanged = state.changedSince?.since === kept.sources ? state.changedSince.firstDay : (await readState(accountId, kept.sources)).changedSince?.firstDay;
-      if (firstChanged !== undefined) {
-        const firstDropped = periodStart(firstChanged, granularity);
-        for (const start of kept.periods.keys()) if (start >= firstDropped) kept.periods.delete(start);
+      // Read against the entry's own versions: in the same read as `state`, or read now (and the entry moved to that).
+      if (state.changedSince?.since !== kept.sources) state = await readState(accountId, kept.sources);
+      if (state.epochs === kept.epochs) {
+        // The periods it leaves did not change between their state and this read, so they are at this state.
+        // Dropped in place: asks take the periods they join when they start, and only the entry of the latest
+        // generation is added to.
+        const firstChanged = state.changedSince?.firstDay;
+        if (firstChanged !== undefined) {
+          const firstDropped = periodStart(firstChanged, granularity);
+          for (const start of kept.periods.keys()) if (start >= firstDropped) kept.periods.delete(start);
+        }
+        periods = kept.periods;
       }
-      periods = kept.periods;
     }
     const entry: Entry = { version: state.version, epochs: state.epochs, sources: state.sources, periods, generation: ++generations };
     entries.set(key, entry);
-    return entry;
+    return { entry, state };
   }
 
-  /** Keeps the periods computed for `range` in the entry of `key`, if it is still at `generation`. */
-  function keep(key: string, generation: number, computed: Map<string, Buffer>, range: StatsRange): void {
+  /**
+   * Keeps, in the entry of `key` if it is still at `generation` (so at `state`), the periods computed for `range`
+   * that no fold changed between `state` and `after` (a read against `state`'s versions taken after the compute): a
+   * period is kept only as it is at its entry's state, or an entry would join periods of different states.
+   */
+  function keep(key: string, generation: number, state: RollupState, after: RollupState, computed: Map<string, Buffer>, range: StatsRange): void {
     const entry = entries.peek(key);
-    if (entry?.generation !== generation) return;
-    for (const [start, period] of computed) entry.periods.set(start, period);
+    if (entry?.generation !== generation || after.epochs !== state.epochs) return;
+    const firstChanged = after.changedSince?.firstDay;
+    const firstChangedStart = firstChanged === undefined ? undefined : periodStart(firstChanged, range.granularity);
+    for (const [start, period] of computed) if (firstChangedStart === undefined || start < firstChangedStart) entry.periods.set(start, period);
     if (entry.periods.size > MAX_KEPT_PERIODS) {
       const asked = new Set(periodStarts(range.from, range.to, range.granularity));
       for (const start of entry.periods.keys()) if (!asked.has(start)) entry.periods.delete(start);
@@ -190,17 +204,21 @@ export function createPeriodCache(maxBytes: number, readState: (accountId: numbe
       const key = keyOf(accountId, view, range.granularity);
       const starts = periodStarts(range.from, range.to, range.granularity);
       for (let attempt = 1; ; attempt++) {
-        const entry = await entryAt(key, accountId, range.granularity, state);
+        const moved = await entryAt(key, accountId, range.granularity, state);
+        const { entry } = moved;
+        state = moved.state;
         const { generation } = entry;
-        // Taken now: a request moving the entry on meanwhile replaces its periods, not these.
+        // Taken now: an ask moving the entry on meanwhile drops from its periods, not from these.
         const periods = starts.map((start) => entry.periods.get(start));
         const missing = starts.filter((_, index) => periods[index] === undefined);
         if (missing.length === 0) return { body: joinPeriods(periods as Buffer[]), state };
         if (missing.length === starts.length) {
-          // Nothing kept to join: computed whole, as true as any fresh answer.
+          // Nothing kept to join: computed whole, as true as any fresh answer; kept as far as no fold changed it.
           const computed = serializePeriods(starts, await compute(range), serializeItem);
-          keep(key, generation, computed, range);
-          return { body: joinPeriods(starts.map((start) => computed.get(start)!)), state };
+          const after = readState(accountId, state.sources);
+          const body = joinPeriods(starts.map((start) => computed.get(start)!));
+          keep(key, generation, state, await after, computed, range);
+          return { body, state };
         }
         // One read from the first missing period to the last (those between are computed again too: after a fold
         // it is the last period or two alone). Within the asked range, so the range still passes the service's checks.
@@ -211,14 +229,14 @@ export function createPeriodCache(maxBytes: number, readState: (accountId: numbe
         // A fold that committed while these were computed may have changed kept periods as well: they would be older
         // than the computed ones, and the answer true at no state (followers to date jumping by more than a day's
         // follows). Asked while the answer is joined.
-        const moved = readState(accountId, state.sources);
+        const after = readState(accountId, state.sources);
         const keptStarts = starts.filter((start, index) => periods[index] !== undefined && !computed.has(start));
         const body = joinPeriods(starts.map((start, index) => computed.get(start) ?? periods[index]!));
-        const now = await moved;
+        const now = await after;
         const firstChanged = now.changedSince?.firstDay;
         const torn = now.epochs !== state.epochs || (firstChanged !== undefined && keptStarts.some((start) => start >= periodStart(firstChanged, range.granularity)));
         if (!torn) {
-          keep(key, generation, computed, range);
+          keep(key, generation, state, now, computed, range);
           return { body, state };
         }
         if (attempt === ATTEMPTS) {
