@@ -147,10 +147,12 @@ try {
   // The live series: before each ask, a follower's message of today is written and folded, as on an account with
   // events coming in: the account's version moves, the kept answers are stale, and a period answer computes today's
   // period again (of every view: each takes the first day changed in any event table).
-  const sender = (
+  // Followers who may send messages: the live series' sender is the first, freshness's writers take turns among all.
+  const senders = (
     await db.execute<{ wechatUserId: number }>(sql`
-      SELECT wechat_user_id AS "wechatUserId" FROM followers WHERE account_id = ${seeded.accountId} AND subscribed AND NOT blacklisted LIMIT 1`)
-  ).rows[0]!.wechatUserId;
+      SELECT wechat_user_id AS "wechatUserId" FROM followers WHERE account_id = ${seeded.accountId} AND subscribed AND NOT blacklisted LIMIT 1000`)
+  ).rows;
+  const sender = senders[0]!.wechatUserId;
   let liveMessages = 0;
   const newEventFolded = async () => {
     const outcome = await env.deps.services.events.recordMessage({ accountId: seeded.accountId, wechatUserId: sender, msgType: 'text', body: { Content: `live ${liveMessages++}` }, at: new Date() });
@@ -206,10 +208,6 @@ try {
   api = bare = undefined;
 
   // Freshness: commit → visible in today's activation, with the folder running as in a worker.
-  const senders = (
-    await db.execute<{ wechatUserId: number }>(sql`
-      SELECT wechat_user_id AS "wechatUserId" FROM followers WHERE account_id = ${seeded.accountId} AND subscribed AND NOT blacklisted LIMIT 1000`)
-  ).rows;
   const folder = startStatsFolder(env.deps);
   const today = { from: to, to, granularity: 'day' as const };
   const visibleCount = async () => (await env.deps.services.stats.activation(seeded.accountId, today))[0]!.msgCount;

@@ -20,6 +20,16 @@ async function get(session: AdminSession, accountId: number, route: string, head
   return response;
 }
 
+/** An account with one follower, folded, on TODAY. */
+async function followedAccount() {
+  ctx.clock.set(`${TODAY}T04:00:00Z`);
+  const owner = await registerAdmin(ctx.app);
+  const account = await createAccount(ctx.app, owner);
+  await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
+  await worker().statsFolder.catchUp();
+  return { owner, account };
+}
+
 describe('kept stats answers', () => {
   it('are computed again once a fold adds events of any kind, and are the bytes a fresh computation gives', async () => {
     ctx.clock.set(`${TODAY}T04:00:00Z`);
@@ -74,11 +84,7 @@ describe('kept stats answers', () => {
   });
 
   it('are served while the rollups have not moved; Cache-Control: no-cache and CSV are computed afresh', async () => {
-    ctx.clock.set(`${TODAY}T04:00:00Z`);
-    const owner = await registerAdmin(ctx.app);
-    const account = await createAccount(ctx.app, owner);
-    await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
-    await worker().statsFolder.catchUp();
+    const { owner, account } = await followedAccount();
     const route = `followers?from=${TODAY}&to=${TODAY}`;
     expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 1 });
 
@@ -99,7 +105,7 @@ describe('kept stats answers', () => {
     await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
     await worker().statsFolder.catchUp();
     const route = `followers?from=${TODAY}&to=${TODAY}`;
-    const version = () => ctx.deps.services.stats.rollupVersion(account.id);
+    const version = async () => (await ctx.deps.services.stats.rollupState(account.id)).version;
     expect((await get(owner, account.id, route)).json().items[0]).toMatchObject({ newUser: 1 });
     const folded = await version();
     expect(folded).toMatch(/^follow_events:\d+$/);
@@ -131,11 +137,7 @@ describe('kept stats answers', () => {
   });
 
   it('are sent compressed when the client accepts it, the compressed copy kept beside them', async () => {
-    ctx.clock.set(`${TODAY}T04:00:00Z`);
-    const owner = await registerAdmin(ctx.app);
-    const account = await createAccount(ctx.app, owner);
-    await follow(ctx.app, await createWechatUser(ctx.app), account.appid);
-    await worker().statsFolder.catchUp();
+    const { owner, account } = await followedAccount();
     // A month by day: a few kilobytes of JSON, above the size compression starts at.
     const route = `followers?from=2026-10-03&to=${TODAY}`;
     const plain = await get(owner, account.id, route);

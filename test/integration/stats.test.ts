@@ -898,7 +898,7 @@ describe('statistics', () => {
           .filter(({ name }) => name !== 'stats_account_versions' && name !== 'stats_day_changes')
           .map(async ({ name }) => (await db().execute(sql`SELECT * FROM ${sql.identifier(name)}`)).rows.map((row) => JSON.stringify(row)).sort()),
       );
-    const version = () => ctx.deps.services.stats.rollupVersion(account.id);
+    const version = async () => (await ctx.deps.services.stats.rollupState(account.id)).version;
     const before = await everything();
     expect(before.flat().length).toBeGreaterThan(0);
     const versions = [await version()];

@@ -10,7 +10,7 @@ export interface KeptAnswer {
 
 /**
  * Serialized JSON answers of the stats routes, each kept with the version of its account's rollups it was computed at
- * (see StatsService.rollupVersion) and served again while that version holds: a year of daily figures is hundreds of
+ * (see StatsService.rollupState) and served again while that version holds: a year of daily figures is hundreds of
  * kilobytes of JSON, and building it again (reading thousands of rollup rows, shaping and serializing them) costs
  * several times what sending it costs. Only answers computed from the rollups alone belong here: the version does not
  * move when anything else changes. Per process and bounded by size (each answer's JSON and compressed copies); the

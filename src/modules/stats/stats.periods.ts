@@ -212,14 +212,6 @@ export function createPeriodCache(maxBytes: number, readState: (accountId: numbe
         const periods = starts.map((start) => entry.periods.get(start));
         const missing = starts.filter((_, index) => periods[index] === undefined);
         if (missing.length === 0) return { body: joinPeriods(periods as Buffer[]), state };
-        if (missing.length === starts.length) {
-          // Nothing kept to join: computed whole, as true as any fresh answer; kept as far as no fold changed it.
-          const computed = serializePeriods(starts, await compute(range), serializeItem);
-          const after = readState(accountId, state.sources);
-          const body = joinPeriods(starts.map((start) => computed.get(start)!));
-          keep(key, generation, state, await after, computed, range);
-          return { body, state };
-        }
         // One read from the first missing period to the last (those between are computed again too: after a fold
         // it is the last period or two alone). Within the asked range, so the range still passes the service's checks.
         const from = missing[0]! > range.from ? missing[0]! : range.from;
@@ -228,13 +220,16 @@ export function createPeriodCache(maxBytes: number, readState: (accountId: numbe
         const computed = serializePeriods(periodStarts(from, to, range.granularity), await compute({ from, to, granularity: range.granularity }), serializeItem);
         // A fold that committed while these were computed may have changed kept periods as well: they would be older
         // than the computed ones, and the answer true at no state (followers to date jumping by more than a day's
-        // follows). Asked while the answer is joined.
+        // follows). Asked while the answer is joined; also what keep() needs. With nothing kept joined, the answer is
+        // a fresh computation whatever the read says.
         const after = readState(accountId, state.sources);
         const keptStarts = starts.filter((start, index) => periods[index] !== undefined && !computed.has(start));
         const body = joinPeriods(starts.map((start, index) => computed.get(start) ?? periods[index]!));
         const now = await after;
         const firstChanged = now.changedSince?.firstDay;
-        const torn = now.epochs !== state.epochs || (firstChanged !== undefined && keptStarts.some((start) => start >= periodStart(firstChanged, range.granularity)));
+        const torn =
+          keptStarts.length > 0 &&
+          (now.epochs !== state.epochs || (firstChanged !== undefined && keptStarts.some((start) => start >= periodStart(firstChanged, range.granularity))));
         if (!torn) {
           keep(key, generation, state, now, computed, range);
           return { body, state };

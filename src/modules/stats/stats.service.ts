@@ -568,13 +568,9 @@ export function createStatsService(deps: { db: Database; clock: Clock; timeZone:
     /** Today in the statistics' time zone. */
     today,
     /**
-     * The version of an account's rollups (readRollupState): its answers computed from the rollups after reading it
-     * stay true while it holds. Whatever else they show (a broadcast's recipients while it is sending) is not covered.
-     */
-    rollupVersion: async (accountId: number) => (await readRollupState(db, accountId)).version,
-    /**
-     * The version of an account's rollups with what tells which days changed since (readRollupState); with `since`,
-     * also the first day changed after those versions.
+     * The state of an account's rollups (readRollupState): answers computed from the rollups after reading it stay
+     * true while its version holds; whatever else they show (a broadcast's recipients while it is sending) is not
+     * covered. With `since`, also the first day changed after those versions.
      */
     rollupState: (accountId: number, since?: SourceVersion[]) => readRollupState(db, accountId, since),
     /** Checks a range as the routes take it (a 400 naming the field), for answers that may not compute anything. */
