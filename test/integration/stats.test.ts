@@ -43,6 +43,24 @@ async function stats(session: AdminSession, accountId: number, route: string, qu
   return response.json().items as Array<Record<string, unknown>>;
 }
 
+/** Distinct senders and messages per Shanghai hour and key (type, 'all', WeChat's combined types), as a recount gives them. */
+async function hourlyMessageRecount(accountId: number) {
+  const recounted = await db().execute(sql`
+    SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date::text AS day, extract(hour FROM occurred_at AT TIME ZONE 'Asia/Shanghai')::int AS hour, t AS key,
+           count(DISTINCT wechat_user_id)::int AS users, count(*)::int AS count
+    FROM messages CROSS JOIN LATERAL unnest(ARRAY[msg_type, 'all',
+      CASE WHEN msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN msg_type IN ('link', 'location') THEN 'wechat:6' END]) AS t
+    WHERE account_id = ${accountId} AND t IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
+  return recounted.rows;
+}
+
+/** The same figures as the fold keeps them. */
+async function hourlyMessageRollups(accountId: number) {
+  const rolled = await db().execute(sql`
+    SELECT day::text, hour::int, key, users, count FROM stats_hourly WHERE account_id = ${accountId} AND metric = 'msg' ORDER BY 1, 2, 3`);
+  return rolled.rows;
+}
+
 describe('statistics', () => {
   it('counts follows, unfollows and messages per Shanghai day across a midnight and a month end', async () => {
     const { owner, account } = await setup();
@@ -327,16 +345,7 @@ describe('statistics', () => {
       ).rows,
     });
     const expected = await recount();
-    // Hourly: distinct senders and messages per Shanghai hour and type, as a recount gives them.
-    const hourlyRecount = await db().execute(sql`
-      SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date::text AS day, extract(hour FROM occurred_at AT TIME ZONE 'Asia/Shanghai')::int AS hour, t AS key,
-             count(DISTINCT wechat_user_id)::int AS users, count(*)::int AS count
-      FROM messages CROSS JOIN LATERAL unnest(ARRAY[msg_type, 'all',
-        CASE WHEN msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN msg_type IN ('link', 'location') THEN 'wechat:6' END]) AS t
-      WHERE account_id = ${account.id} AND t IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
-    const hourlyRollup = await db().execute(sql`
-      SELECT day::text, hour::int, key, users, count FROM stats_hourly WHERE account_id = ${account.id} AND metric = 'msg' ORDER BY 1, 2, 3`);
-    expect(hourlyRollup.rows).toEqual(hourlyRecount.rows);
+    expect(await hourlyMessageRollups(account.id)).toEqual(await hourlyMessageRecount(account.id));
     expect(await engagementRollups()).toEqual(await engagementRecount());
     expect((await engagementRecount()).perArticle.length).toBeGreaterThan(10);
     expect(expected.follows.length).toBeGreaterThan(5);
@@ -384,6 +393,49 @@ describe('statistics', () => {
       for (const statement of readFileSync('migrations/0011_article_hourly.sql', 'utf8').split('--> statement-breakpoint')) await tx.execute(sql.raw(statement));
     });
     expect(await engagementRollups()).toEqual(await engagementRecount());
+  });
+
+  it('counts a sender once per hour and key however the folds fall, late messages included', async () => {
+    const { owner, account } = await setup();
+    const users = await Promise.all(Array.from({ length: 3 }, () => createWechatUser(ctx.app)));
+    for (const user of users) await follow(ctx.app, user, account.appid);
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 48_271) % 2_147_483_647) % n;
+    const types = ['text', 'image', 'video', 'shortvideo', 'link'] as const;
+    let at = Date.parse('2026-10-31T14:00:00Z'); // 22:00 in Shanghai: the stream crosses a midnight and a month end
+    for (let step = 0; step < 90; step++) {
+      at += random(25) * 60_000 + random(60) * 1000;
+      // Now and then a message written late: an hour or two back, after later ones were folded.
+      const late = random(8) === 0 ? (1 + random(2)) * 3_600_000 : 0;
+      ctx.clock.set(new Date(at - late).toISOString());
+      // The first sender sends only texts: past the 11 where their day's count stops, into new hours.
+      const sender = random(users.length);
+      await say(users[sender]!, account, sender === 0 ? 'text' : types[random(types.length)]);
+      // Mostly a fold after each message or two, so that one sender's hour is added to across many folds.
+      if (random(3) > 0) await worker().statsFolder.catchUp();
+    }
+    await worker().statsFolder.catchUp();
+    const recounted = await hourlyMessageRecount(account.id);
+    // The stream repeats senders within an hour, in every key, and over more than one day.
+    expect(recounted.some((row) => row.key === 'all' && (row.count as number) > (row.users as number) && (row.users as number) > 1)).toBe(true);
+    expect(recounted.some((row) => row.key === 'wechat:4' && (row.count as number) > (row.users as number))).toBe(true);
+    expect(new Set(recounted.map((row) => row.day)).size).toBeGreaterThan(1);
+    const chatty = await db().execute<{ messages: number; hours: number }>(sql`
+      SELECT count(*)::int AS messages, count(DISTINCT extract(hour FROM occurred_at AT TIME ZONE 'Asia/Shanghai'))::int AS hours
+      FROM messages WHERE account_id = ${account.id} AND wechat_user_id = ${users[0]!.userId}
+      GROUP BY (occurred_at AT TIME ZONE 'Asia/Shanghai')::date ORDER BY 1 DESC LIMIT 1`);
+    expect(chatty.rows[0]!.messages).toBeGreaterThan(15);
+    expect(chatty.rows[0]!.hours).toBeGreaterThan(5);
+    expect(await hourlyMessageRollups(account.id)).toEqual(recounted);
+    // The routes read them so: the activation by hour of the first day.
+    const hours = await stats(owner, account.id, 'activation/hourly', 'date=2026-10-31');
+    const first = recounted.filter((row) => row.day === '2026-10-31' && row.key === 'all');
+    expect(hours.filter((hour) => (hour.msgCount as number) > 0).map((hour) => [hour.refHour, hour.msgUser, hour.msgCount])).toEqual(
+      first.map((row) => [row.hour, row.users, row.count]),
+    );
+    // A recount gives the same hours.
+    await recountAccount(db(), account.id, 'Asia/Shanghai');
+    expect(await hourlyMessageRollups(account.id)).toEqual(recounted);
   });
 
   it('waits for an event whose transaction took its id and has not committed, and passes one that rolled back', async () => {

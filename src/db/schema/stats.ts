@@ -106,13 +106,22 @@ const typeCount = (type: MessageType) => smallint(`${type}_count`).notNull().def
 /** The column of each message type's count in stats_period_senders. */
 export const SENDER_TYPE_COLUMNS = Object.fromEntries(MESSAGE_TYPES.map((type) => [type, `${type}_count`])) as Record<MessageType, string>;
 
+/** A sender's hours of a day with messages of one type, bit h for hour h (stats_period_senders, day rows only). */
+const typeHours = (type: MessageType) => integer(`${type}_hours`);
+
+/** The column of each message type's hours in stats_period_senders. */
+export const SENDER_HOURS_COLUMNS = Object.fromEntries(MESSAGE_TYPES.map((type) => [type, `${type}_hours`])) as Record<MessageType, string>;
+
 /**
  * Who sent messages in a period, and how many: what makes distinct senders and the per-sender buckets exact. One row
  * per sender and period, with a column per message type and the total in `msg_count`, so a message moves three rows
  * (its day, week and month), not one per type and period: these rows are updated by the folds that see their sender,
  * and the updates were most of the fold's cost. Counts stop at 11 (the last bucket is "more than 10"), after which a
- * sender's row no longer changes. The table keeps free space in each page (fillfactor, set in its migration) so that
- * updates stay on their page (HOT) and old versions are pruned there.
+ * sender's row no longer changes. A day's row also holds the hours of that day its sender sent each type in
+ * (`<type>_hours`, bit h for hour h; null on week and month rows): what makes senders per hour exact, read by the
+ * lookup the fold makes anyway, where a row per sender, hour and key cost an index probe each. The table keeps free
+ * space in each page (fillfactor, set in its migration) so that updates stay on their page (HOT) and old versions
+ * are pruned there.
  */
 export const statsPeriodSenders = pgTable(
   'stats_period_senders',
@@ -123,6 +132,7 @@ export const statsPeriodSenders = pgTable(
     wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
     msgCount: smallint('msg_count').notNull(),
     ...(Object.fromEntries(MESSAGE_TYPES.map((type) => [`${type}Count`, typeCount(type)])) as Record<`${MessageType}Count`, ReturnType<typeof typeCount>>),
+    ...(Object.fromEntries(MESSAGE_TYPES.map((type) => [`${type}Hours`, typeHours(type)])) as Record<`${MessageType}Hours`, ReturnType<typeof typeHours>>),
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.period, t.periodStart, t.wechatUserId] }),
@@ -289,7 +299,10 @@ export const statsHourly = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.day, t.hour, t.metric, t.key] }), check('stats_hourly_hour', sql`${t.hour} BETWEEN 0 AND 23`)],
 );
 
-/** Who was counted in an hour, per metric and key: what makes hourly users exact. */
+/**
+ * Who was counted in an hour, per metric and key: what makes hourly users of article engagement exact (the senders
+ * of messages per hour are kept as hours on their day's stats_period_senders row).
+ */
 export const statsHourlyUsers = pgTable(
   'stats_hourly_users',
   {

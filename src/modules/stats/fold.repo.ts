@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../../db/client.js';
-import { COMBINED_TYPE_USER_COLUMNS, ENGAGEMENT_COLUMNS, MESSAGE_TYPE_COLUMNS, SENDER_TYPE_COLUMNS } from '../../db/schema/stats.js';
+import { COMBINED_TYPE_USER_COLUMNS, ENGAGEMENT_COLUMNS, MESSAGE_TYPE_COLUMNS, SENDER_HOURS_COLUMNS, SENDER_TYPE_COLUMNS } from '../../db/schema/stats.js';
 import { ENGAGEMENT_ACTIONS, MESSAGE_TYPES, WECHAT_COMBINED_TYPES, type MessageType, type WechatCombinedType } from '../followers/wechat-constants.js';
 
 /**
@@ -25,14 +25,36 @@ const bucketOf = (count: SQL) => sql`CASE WHEN ${count} = 0 THEN 0 WHEN ${count}
 const SENDER_COUNT_CAP = sql.raw('11');
 const capped = (count: SQL) => sql`least(${count}, ${SENDER_COUNT_CAP})`;
 
-/** Per message type: its column in stats_period_senders, and the names of its added and before counts in the fold. */
+/**
+ * Per message type: its count and hours columns in stats_period_senders, and the names the fold gives its counts and
+ * hours added by the batch and kept before it.
+ */
 const TYPE_COLUMNS = MESSAGE_TYPES.map((type) => ({
   type,
   column: sql.identifier(SENDER_TYPE_COLUMNS[type]),
   added: sql.identifier(`added_${type}`),
   before: sql.identifier(`before_${type}`),
+  hoursColumn: sql.identifier(SENDER_HOURS_COLUMNS[type]),
+  addedHours: sql.identifier(`added_hours_${type}`),
+  beforeHours: sql.identifier(`before_hours_${type}`),
 }));
 const columnsOf = (type: MessageType) => TYPE_COLUMNS.find((columns) => columns.type === type)!;
+const bitOr = (masks: SQL[]) => sql.join(masks, sql` | `);
+
+/**
+ * The keys messages are counted under per hour (stats_hourly, metric 'msg'): 'all', each type, WeChat's combined
+ * types. Per key: its messages in a per-hour row of the fold (one sender's hour), and the sender's hours with the key
+ * before the batch, from their day row (a combined type's are its members' together).
+ */
+const HOURLY_KEYS: Array<{ key: string; added: SQL; beforeHours: SQL }> = [
+  { key: 'all', added: sql`h.n`, beforeHours: bitOr(TYPE_COLUMNS.map(({ beforeHours }) => sql`c.${beforeHours}`)) },
+  ...TYPE_COLUMNS.map(({ type, added, beforeHours }) => ({ key: type, added: sql`h.${added}`, beforeHours: sql`c.${beforeHours}` })),
+  ...Object.entries(WECHAT_COMBINED_TYPES).map(([key, members]) => ({
+    key,
+    added: sql.join(members.map((member) => sql`h.${columnsOf(member).added}`), sql` + `),
+    beforeHours: bitOr(members.map((member) => sql`c.${columnsOf(member).beforeHours}`)),
+  })),
+];
 
 /**
  * What the fold adds to each column of a period's stats_message_periods row, from `counted` (one row per sender and
@@ -60,18 +82,11 @@ const PERIOD_FIGURES: Array<[column: string, added: SQL]> = [
 ];
 const PERIOD_COLUMNS = PERIOD_FIGURES.map(([column]) => sql.identifier(column));
 
-/** The keys an event of `msgType` counts under besides its own type and 'all': WeChat's combined row, if any. */
-const combinedKeyOf = (msgType: SQL) =>
-  sql`CASE ${sql.join(
-    Object.entries(WECHAT_COMBINED_TYPES).map(([key, members]) => sql`WHEN ${msgType} IN (${sql.join(members.map((member) => sql`${member}`), sql`, `)}) THEN ${key}`),
-    sql` `,
-  )} END`;
-
 /**
  * Adds the events that `rows` selects (a condition on the source table) to the rollups, with days in `timezone`.
- * Messages count in their day, ISO week and month, in all, under their type and under WeChat's combined type if any;
- * a sender is new in a period (and type) the first time they appear, and the buckets move by the sender's count
- * before and after.
+ * Messages count in their day, ISO week and month, and in their hour, in all, under their type and under WeChat's
+ * combined type if any; a sender is new in a period or hour (and type) the first time they appear, and the buckets
+ * move by the sender's count before and after.
  */
 export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, timezone: string): Promise<void> {
   if (source === 'article_engagements') {
@@ -123,40 +138,80 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
   }
   await db.execute(sql`
     WITH events AS (
-      SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date AS day, msg_type, wechat_user_id FROM messages WHERE ${rows}
-    ), per_day AS (
-      -- Per sender and day: messages in all, and of each type.
-      SELECT account_id, day, wechat_user_id, count(*)::int AS n,
+      SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM occurred_at AT TIME ZONE ${timezone})::int AS hour,
+             msg_type, wechat_user_id
+      FROM messages WHERE ${rows}
+    ), per_hour AS (
+      -- Per sender and hour: messages in all, and of each type.
+      SELECT account_id, day, hour, wechat_user_id, count(*)::int AS n,
              ${sql.join(TYPE_COLUMNS.map(({ type, added }) => sql`count(*) FILTER (WHERE msg_type = ${type})::int AS ${added}`), sql`, `)}
       FROM events
+      GROUP BY 1, 2, 3, 4
+    ), per_day AS (
+      -- Per sender and day: the same, and the hours of the day with messages of each type.
+      SELECT account_id, day, wechat_user_id, sum(n)::int AS n,
+             ${sql.join(TYPE_COLUMNS.map(({ added }) => sql`sum(${added})::int AS ${added}`), sql`, `)},
+             ${sql.join(TYPE_COLUMNS.map(({ added, addedHours }) => sql`coalesce(bit_or(1 << hour) FILTER (WHERE ${added} > 0), 0) AS ${addedHours}`), sql`, `)}
+      FROM per_hour
       GROUP BY 1, 2, 3
     ), added AS (
-      -- Per sender and period, from the days: each day's week and month are worked out once, not per message.
+      -- Per sender and period, from the days: each day's week and month are worked out once, not per message. Hours
+      -- are kept on day rows only (null on the others).
       SELECT d.account_id, p.period, p.period_start, d.wechat_user_id, sum(d.n)::int AS n,
-             ${sql.join(TYPE_COLUMNS.map(({ added }) => sql`sum(d.${added})::int AS ${added}`), sql`, `)}
+             ${sql.join(TYPE_COLUMNS.map(({ added }) => sql`sum(d.${added})::int AS ${added}`), sql`, `)},
+             ${sql.join(TYPE_COLUMNS.map(({ addedHours }) => sql`bit_or(d.${addedHours}) FILTER (WHERE p.period = 'day') AS ${addedHours}`), sql`, `)}
       FROM per_day d
       CROSS JOIN LATERAL (VALUES ('day', d.day), ('week', date_trunc('week', d.day)::date), ('month', date_trunc('month', d.day)::date)) AS p(period, period_start)
       GROUP BY 1, 2, 3, 4
     ), counted AS (
-      -- With each sender's counts before the batch (0 for a new sender). The fold is the only writer of these rows
-      -- (it holds the cursor), so what this statement read is what it overwrites. Looked up by primary key, sender
-      -- by sender: as a plain join PostgreSQL preferred to hash the whole table (every account's senders of every
-      -- period), which cost a 100-message fold three times what the lookups do; LIMIT 1 keeps it from doing so.
+      -- With each sender's counts and hours before the batch (0 for a new sender). The fold is the only writer of
+      -- these rows (it holds the cursor), so what this statement read is what it overwrites. Looked up by primary key,
+      -- sender by sender: as a plain join PostgreSQL preferred to hash the whole table (every account's senders of
+      -- every period), which cost a 100-message fold three times what the lookups do; LIMIT 1 keeps it from doing so.
       SELECT a.*, coalesce(s.msg_count, 0) AS n_before,
-             ${sql.join(TYPE_COLUMNS.map(({ column, before }) => sql`coalesce(s.${column}, 0) AS ${before}`), sql`, `)}
+             ${sql.join(TYPE_COLUMNS.map(({ column, before }) => sql`coalesce(s.${column}, 0) AS ${before}`), sql`, `)},
+             ${sql.join(TYPE_COLUMNS.map(({ hoursColumn, beforeHours }) => sql`coalesce(s.${hoursColumn}, 0) AS ${beforeHours}`), sql`, `)}
       FROM added a LEFT JOIN LATERAL (
         SELECT * FROM stats_period_senders s
         WHERE s.account_id = a.account_id AND s.period = a.period AND s.period_start = a.period_start AND s.wechat_user_id = a.wechat_user_id
         LIMIT 1) s ON true
     ), kept AS (
-      -- Written only where a count moves: a sender past the cap in every type the batch added costs no write.
-      INSERT INTO stats_period_senders AS s (account_id, period, period_start, wechat_user_id, msg_count, ${sql.join(TYPE_COLUMNS.map(({ column }) => column), sql`, `)})
+      -- Written only where a count or an hour moves: a sender past the cap in every type the batch added, in hours
+      -- already kept, costs no write.
+      INSERT INTO stats_period_senders AS s (account_id, period, period_start, wechat_user_id, msg_count,
+                                             ${sql.join(TYPE_COLUMNS.map(({ column }) => column), sql`, `)}, ${sql.join(TYPE_COLUMNS.map(({ hoursColumn }) => hoursColumn), sql`, `)})
       SELECT account_id, period, period_start, wechat_user_id, ${capped(sql`n_before + n`)},
-             ${sql.join(TYPE_COLUMNS.map(({ added, before }) => capped(sql`${before} + ${added}`)), sql`, `)}
+             ${sql.join(TYPE_COLUMNS.map(({ added, before }) => capped(sql`${before} + ${added}`)), sql`, `)},
+             ${sql.join(TYPE_COLUMNS.map(({ addedHours, beforeHours }) => sql`${beforeHours} | ${addedHours}`), sql`, `)}
       FROM counted
       WHERE n_before < ${SENDER_COUNT_CAP} OR ${sql.join(TYPE_COLUMNS.map(({ added, before }) => sql`(${added} > 0 AND ${before} < ${SENDER_COUNT_CAP})`), sql` OR `)}
+         OR coalesce(${sql.join(TYPE_COLUMNS.map(({ addedHours, beforeHours }) => sql`(${addedHours} & ~${beforeHours})`), sql` | `)}, 0) <> 0
       ON CONFLICT (account_id, period, period_start, wechat_user_id) DO UPDATE
-      SET msg_count = excluded.msg_count, ${sql.join(TYPE_COLUMNS.map(({ column }) => sql`${column} = excluded.${column}`), sql`, `)}
+      SET msg_count = excluded.msg_count, ${sql.join(TYPE_COLUMNS.map(({ column }) => sql`${column} = excluded.${column}`), sql`, `)},
+          ${sql.join(TYPE_COLUMNS.map(({ hoursColumn }) => sql`${hoursColumn} = excluded.${hoursColumn}`), sql`, `)}
+    ), hourly_figures AS (
+      -- Per hour, for each key, messages and the senders new to the hour: those whose day row did not have the hour.
+      SELECT h.account_id, h.day, h.hour,
+             ${sql.join(
+               HOURLY_KEYS.map(({ added, beforeHours }, index) => {
+                 const [users, count] = [sql.identifier(`users_${index}`), sql.identifier(`count_${index}`)];
+                 return sql`count(*) FILTER (WHERE ${added} > 0 AND (${beforeHours}) & (1 << h.hour) = 0)::int AS ${users}, sum(${added})::int AS ${count}`;
+               }),
+               sql`, `,
+             )}
+      FROM per_hour h
+      JOIN counted c ON c.period = 'day' AND c.account_id = h.account_id AND c.period_start = h.day AND c.wechat_user_id = h.wechat_user_id
+      GROUP BY 1, 2, 3
+    ), hourly AS (
+      INSERT INTO stats_hourly AS h (account_id, day, hour, metric, key, users, count)
+      SELECT f.account_id, f.day, f.hour, 'msg', k.key, k.users, k.count
+      FROM hourly_figures f
+      CROSS JOIN LATERAL (VALUES ${sql.join(
+        HOURLY_KEYS.map(({ key }, index) => sql`(${key}, f.${sql.identifier(`users_${index}`)}, f.${sql.identifier(`count_${index}`)})`),
+        sql`, `,
+      )}) AS k(key, users, count)
+      WHERE k.count > 0
+      ON CONFLICT (account_id, day, hour, metric, key) DO UPDATE SET users = h.users + excluded.users, count = h.count + excluded.count
     )
     -- One row per period: its senders, messages and buckets, in all, by type and by WeChat combined type.
     INSERT INTO stats_message_periods AS m (account_id, period, period_start, ${sql.join(PERIOD_COLUMNS, sql`, `)})
@@ -164,17 +219,11 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
     FROM counted GROUP BY 1, 2, 3
     ON CONFLICT (account_id, period, period_start) DO UPDATE
     SET ${sql.join(PERIOD_COLUMNS.map((column) => sql`${column} = m.${column} + excluded.${column}`), sql`, `)}`);
-  await foldHourly(db, sql`
-    SELECT m.account_id, (m.occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM m.occurred_at AT TIME ZONE ${timezone})::int AS hour,
-           'msg' AS metric, t.key, m.wechat_user_id
-    FROM (SELECT account_id, msg_type, wechat_user_id, occurred_at FROM messages WHERE ${rows}) m
-    CROSS JOIN LATERAL (VALUES (m.msg_type), ('all'), (${combinedKeyOf(sql`m.msg_type`)})) AS t(key)
-    WHERE t.key IS NOT NULL`);
 }
 
 /**
- * Adds events to the hourly rollups: `keyed` selects (account_id, day, hour, metric, key, wechat_user_id), one row
- * per event and key. Users new to the hour (per metric and key) are counted once.
+ * Adds engagement events to the hourly rollups: `keyed` selects (account_id, day, hour, metric, key, wechat_user_id),
+ * one row per event and key. Users new to the hour (per metric and key) are counted once.
  */
 async function foldHourly(db: Executor, keyed: SQL): Promise<void> {
   await db.execute(sql`
