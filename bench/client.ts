@@ -25,6 +25,9 @@ import { createBenchEnvironment, forkBenchApi, log, numberArg, printResult } fro
  * the share of req/s the folder costs: the statistics issue allows at most 0.1. Event writers never touch a rollup,
  * so what it measures is the folder's competition for PostgreSQL and the two cores. `freshnessP99Ms`/`freshnessMaxMs`:
  * while the folder runs, how long the oldest event not yet folded has waited, sampled every 100 ms (aim ≤ 5 s).
+ * `foldBusyShare`: the share of the runs with the folder that its fold transactions took (a fold keeps one
+ * PostgreSQL backend busy), and `foldUsPerEvent` their time per event folded: what the folder costs, measured
+ * directly, where `statsLoss` is a difference of two throughputs that this machine's noise moves by several points.
  *
  * --seconds N (10), --connections N (20), --only follow|messages|engagements (repeatable with commas),
  * --with-stats, --stats-rounds N (2), --cpu-prof DIR (write a V8 CPU profile of the API process there).
@@ -69,7 +72,17 @@ function summary(name: string, result: autocannon.Result) {
   return result.requests.average;
 }
 
-type Measured = { rps: number; baselineRps: number; ratio: number; withStatsRps?: number; statsLoss?: number; freshnessP99Ms?: number; freshnessMaxMs?: number };
+type Measured = {
+  rps: number;
+  baselineRps: number;
+  ratio: number;
+  withStatsRps?: number;
+  statsLoss?: number;
+  freshnessP99Ms?: number;
+  freshnessMaxMs?: number;
+  foldBusyShare?: number;
+  foldUsPerEvent?: number;
+};
 
 /** Uncounted runs before a --with-stats measurement: the first measured run was still a tenth slower after one. */
 const WARM_UP_RUNS = 2;
@@ -90,12 +103,24 @@ async function measure(name: string, baselineRps: number, options: autocannon.Op
   const without: number[] = [summary(`${name} without statistics`, await run(options))];
   const withFolder: number[] = [];
   const lags: number[] = [];
+  // The fold transactions of the measured runs: their time, and the events they folded.
+  const folds = { counting: false, ms: 0, events: 0, runMs: 0 };
   for (let round = 0; round < statsRounds; round++) {
-    const folder = startStatsFolder(env.deps);
+    const folder = startStatsFolder(env.deps, {
+      onFold: (_source, outcome, ms) => {
+        if (!folds.counting) return;
+        folds.ms += ms;
+        folds.events += outcome.folded;
+      },
+    });
     try {
       await folder.catchUp();
       const sampling = sampleFoldLag(lags);
+      folds.counting = true;
+      const runStarted = performance.now();
       withFolder.push(summary(`${name} with statistics folding`, await run(options)));
+      folds.runMs += performance.now() - runStarted;
+      folds.counting = false;
       await sampling.stop();
       log(`${name}: ${await folder.catchUp()} events left to fold at the end`);
     } finally {
@@ -113,7 +138,10 @@ async function measure(name: string, baselineRps: number, options: autocannon.Op
   const freshnessP99Ms = lags.length > 0 ? Math.round(lags[Math.ceil(lags.length * 0.99) - 1]!) : undefined;
   const freshnessMaxMs = lags.length > 0 ? Math.round(lags.at(-1)!) : undefined;
   if (freshnessP99Ms !== undefined) log(`${name}: fold lag (oldest event not yet folded) p99 ${freshnessP99Ms} ms, max ${freshnessMaxMs} ms, ${lags.length} samples`);
-  return { rps, baselineRps, ratio: rps / baselineRps, withStatsRps, statsLoss: 1 - withStatsRps / rps, freshnessP99Ms, freshnessMaxMs };
+  const foldBusyShare = Math.round((folds.ms / folds.runMs) * 1000) / 1000;
+  const foldUsPerEvent = Math.round((folds.ms * 1000) / Math.max(folds.events, 1) * 10) / 10;
+  log(`${name}: folding took ${Math.round(folds.ms)} ms of the ${Math.round(folds.runMs)} ms with the folder (${foldBusyShare}), ${foldUsPerEvent} µs per event folded`);
+  return { rps, baselineRps, ratio: rps / baselineRps, withStatsRps, statsLoss: 1 - withStatsRps / rps, freshnessP99Ms, freshnessMaxMs, foldBusyShare, foldUsPerEvent };
 }
 
 /**

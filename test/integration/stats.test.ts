@@ -4,6 +4,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { WechatError } from '../../src/errors.js';
 import { recountAccount, ROLLUP_TABLES } from '../../src/modules/stats/fold.repo.js';
+import { startStatsFolder } from '../../src/modules/stats/stats.folder.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { newsMessage, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
@@ -436,6 +437,26 @@ describe('statistics', () => {
     // A recount gives the same hours.
     await recountAccount(db(), account.id, 'Asia/Shanghai');
     expect(await hourlyMessageRollups(account.id)).toEqual(recounted);
+  });
+
+  it("tells a folder's observer of each fold that folded events: its source, the events and its time", async () => {
+    const { account } = await setup();
+    const user = await createWechatUser(ctx.app);
+    await follow(ctx.app, user, account.appid);
+    await worker().statsFolder.catchUp();
+    const folds: Array<{ source: string; folded: number; ms: number }> = [];
+    const folder = startStatsFolder(ctx.deps, { onFold: (source, outcome, ms) => folds.push({ source, folded: outcome.folded, ms }) });
+    try {
+      await folder.catchUp();
+      expect(folds).toEqual([]); // nothing new: folds that fold nothing are not told
+      await say(user, account);
+      await say(user, account, 'image');
+      await folder.catchUp();
+      expect(folds.map(({ source, folded }) => ({ source, folded }))).toEqual([{ source: 'messages', folded: 2 }]);
+      expect(folds[0]!.ms).toBeGreaterThan(0);
+    } finally {
+      await folder.close();
+    }
   });
 
   it('waits for an event whose transaction took its id and has not committed, and passes one that rolled back', async () => {

@@ -12,15 +12,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Folds `source` batch after batch until nothing more is visible, and returns the events folded. With `wait`, it
  * also waits for a cursor another process is folding and for a hole in the ids to fill or be proven dead, so it ends
  * only at the source's end (the rebuild, benchmarks); without, it stops there (the worker, which comes back later).
- * `onBatch` sees each fold; `stopping` ends it between batches.
+ * `onBatch` sees each fold and the milliseconds its transaction took; `stopping` ends it between batches.
  */
 export async function foldToEnd(
   db: Database,
   source: StatsSource,
-  options: { timezone: string; wait: boolean; onBatch?: (outcome: FoldOutcome, done: boolean) => void; stopping?: () => boolean },
+  options: { timezone: string; wait: boolean; onBatch?: (outcome: FoldOutcome, done: boolean, ms: number) => void; stopping?: () => boolean },
 ): Promise<number> {
   let folded = 0;
   while (!options.stopping?.()) {
+    const started = performance.now();
     const outcome = await foldNext(db, source, { timezone: options.timezone, batchSize: FOLD_BATCH_SIZE });
     if (!outcome) {
       if (!options.wait) break;
@@ -29,7 +30,7 @@ export async function foldToEnd(
     }
     folded += outcome.folded;
     const done = !outcome.more && (outcome.blockedBelow === null || !options.wait);
-    options.onBatch?.(outcome, done);
+    options.onBatch?.(outcome, done, performance.now() - started);
     if (done) break;
     // A hole in the ids (a rolled-back insert) is passed after a fold or two; one held by a running transaction waits.
     if (outcome.folded === 0 && outcome.blockedBelow !== null) await sleep(50);
@@ -46,9 +47,10 @@ export interface RunningFolder {
 /**
  * The worker's statistics folder: every `config.stats.foldIntervalMs` it folds each event table past its cursor
  * until nothing more is visible, so a new event shows in the figures about that long after its commit. Several
- * workers may run it; each cursor is folded by one at a time.
+ * workers may run it; each cursor is folded by one at a time. `onFold` sees every fold transaction that folded
+ * events, and how long it took (what the folder costs PostgreSQL, for bench:client).
  */
-export function startStatsFolder(deps: Deps): RunningFolder {
+export function startStatsFolder(deps: Deps, options: { onFold?: (source: StatsSource, outcome: FoldOutcome, ms: number) => void } = {}): RunningFolder {
   const { config, logger } = deps;
   let stopping = false;
   let running: Promise<number> | undefined;
@@ -67,7 +69,11 @@ export function startStatsFolder(deps: Deps): RunningFolder {
   async function foldAll(): Promise<number> {
     let total = 0;
     for (const source of STATS_SOURCES) {
-      total += await foldToEnd(deps.database.db, source, { timezone: config.quotaTimeZone, wait: false, onBatch: warnOnZone, stopping: () => stopping });
+      const onBatch = (outcome: FoldOutcome, _done: boolean, ms: number) => {
+        warnOnZone(outcome);
+        if (outcome.folded > 0) options.onFold?.(source, outcome, ms);
+      };
+      total += await foldToEnd(deps.database.db, source, { timezone: config.quotaTimeZone, wait: false, onBatch, stopping: () => stopping });
     }
     return total;
   }
