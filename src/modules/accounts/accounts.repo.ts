@@ -1,5 +1,5 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
-import { executePrepared, type Database, type Executor } from '../../db/client.js';
+import { preparedRead, type Database, type Executor } from '../../db/client.js';
 import { accountMembers, accounts, users } from '../../db/schema/index.js';
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -31,10 +31,12 @@ export async function lockAccount(db: Executor, accountId: number): Promise<void
 /** What the WeChat API knows of its caller's account on every call (verifiedAt: for the capability check). */
 export type ApiCaller = Pick<AccountRow, 'id' | 'appid' | 'type' | 'appsecretHash' | 'verifiedAt'>;
 
+const apiCallerById = preparedRead<ApiCaller, { accountId: number }>('api_caller_by_id', sql`
+  SELECT id, appid, type, appsecret_hash AS "appsecretHash", verified_at AS "verifiedAt" FROM accounts WHERE id = ${sql.placeholder('accountId')}`);
+
 /** The account behind an access token, as a prepared statement (planned once per connection): runs on every call. */
 export async function findApiCaller(db: Database, accountId: number): Promise<ApiCaller | undefined> {
-  const [row] = await executePrepared<ApiCaller>(db, 'api_caller_by_id', sql`
-    SELECT id, appid, type, appsecret_hash AS "appsecretHash", verified_at AS "verifiedAt" FROM accounts WHERE id = ${accountId}`);
+  const [row] = await apiCallerById(db, { accountId });
   return row;
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { executePrepared, parseTimestamp, type Database, type Executor } from '../../db/client.js';
+import { parseTimestamp, preparedRead, type Database, type Executor } from '../../db/client.js';
 
 export async function findFollowerOfUser(
   db: Executor,
@@ -84,11 +84,13 @@ async function listFollowersOfTag(db: Executor, accountId: number, tagId: number
   return result.rows.map(toFollowerRecord);
 }
 
+const followerByOpenid = preparedRead<Record<string, unknown>, { accountId: number; openid: string }>('follower_by_openid', sql`
+  SELECT ${followerColumns} FROM followers f ${followerJoins}
+  WHERE f.account_id = ${sql.placeholder('accountId')} AND f.openid = ${sql.placeholder('openid')}`);
+
 /** Prepared (planned once per connection): the WeChat API's user/info runs it on every call. */
 export async function findFollowerByOpenid(db: Database, accountId: number, openid: string): Promise<FollowerRecord | undefined> {
-  const [row] = await executePrepared(db, 'follower_by_openid', sql`
-    SELECT ${followerColumns} FROM followers f ${followerJoins}
-    WHERE f.account_id = ${accountId} AND f.openid = ${openid}`);
+  const [row] = await followerByOpenid(db, { accountId, openid });
   return row && toFollowerRecord(row);
 }
 

@@ -76,7 +76,7 @@ const ATTEMPTS = 3;
  * Each period's items as JSON, in one allocation (the periods are views into it): a year of articles is thousands of
  * small strings, and a Buffer each would hold an 8 KB pool slab apiece.
  */
-function serializePeriods<Item extends { refDate: string }>(starts: string[], items: Item[], serializeItem: (item: Item) => string): Map<string, Buffer> {
+function serializePeriods<Item extends { refDate: string }>(starts: readonly string[], items: Item[], serializeItem: (item: Item) => string): Map<string, Buffer> {
   const texts: string[] = [];
   let next = 0;
   for (const start of starts) {

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { executePrepared, type Database, type Executor } from '../../db/client.js';
+import { preparedRead, type Database, type Executor } from '../../db/client.js';
 import { COMBINED_TYPE_USER_COLUMNS, ENGAGEMENT_COLUMNS, MESSAGE_TYPE_COLUMNS } from '../../db/schema/stats.js';
 import { MESSAGE_TYPES, WECHAT_COMBINED_TYPES, type EngagementAction, type MessageType, type WechatCombinedType } from '../followers/wechat-constants.js';
 
@@ -69,18 +69,22 @@ const firstChangedAfter = sql`CASE
       SELECT c.day FROM stats_day_changes c WHERE c.account_id = v.account_id AND c.source = v.source AND c.version > s.version OFFSET 0) x)
   END`;
 
+const rollupState = preparedRead<SourceVersion & { firstChanged: number | null }, { accountId: number; sinceSources: string[]; sinceVersions: number[] }>(
+  'stats_rollup_state',
+  sql`
+    SELECT v.source, v.version, v.epoch, ${firstChangedAfter} AS "firstChanged"
+    FROM stats_account_versions v
+    LEFT JOIN unnest(${sql.placeholder('sinceSources')}::text[], ${sql.placeholder('sinceVersions')}::bigint[]) AS s(source, version) ON s.source = v.source
+    WHERE v.account_id = ${sql.placeholder('accountId')}
+    ORDER BY v.source`,
+);
+
 /**
  * The account's rollup state; with `since` (each event table's version at an earlier read), also the first day
  * changed after it. Prepared: it is read on every ask of every kept answer.
  */
 export async function readRollupState(db: Database, accountId: number, since?: SourceVersion[]): Promise<RollupState> {
-  const rows = await executePrepared<SourceVersion & { firstChanged: number | null }>(db, 'stats_rollup_state', sql`
-    SELECT v.source, v.version, v.epoch, ${firstChangedAfter} AS "firstChanged"
-    FROM stats_account_versions v
-    LEFT JOIN unnest(${sql.param((since ?? []).map(({ source }) => source))}::text[], ${sql.param((since ?? []).map(({ version }) => version))}::bigint[]) AS s(source, version)
-      ON s.source = v.source
-    WHERE v.account_id = ${accountId}
-    ORDER BY v.source`);
+  const rows = await rollupState(db, { accountId, sinceSources: (since ?? []).map(({ source }) => source), sinceVersions: (since ?? []).map(({ version }) => version) });
   let firstChanged: number | undefined;
   const sources = rows.map(({ source, version, epoch, firstChanged: day }) => {
     if (day !== null && (firstChanged === undefined || day < firstChanged)) firstChanged = day;
@@ -100,30 +104,38 @@ export type FollowDayRow = {
   byScene: Record<string, [number, number]>;
 };
 
+/** The values of a read of one account's days from `from` to `to`, both included. */
+type AccountDays = { accountId: number; from: string; to: string };
+const inRange = (column: SQL) => sql`${column} BETWEEN ${sql.placeholder('from')}::date AND ${sql.placeholder('to')}::date`;
+const ofAccount = (column: SQL) => sql`${column} = ${sql.placeholder('accountId')}`;
+
+const followDays = preparedRead<Omit<FollowDayRow, 'day'> & { day: number }, AccountDays>('stats_follow_days', sql`
+  SELECT ${epochDays(sql`day`)} AS day, by_scene AS "byScene"
+  FROM stats_follow_daily
+  WHERE ${ofAccount(sql`account_id`)} AND ${inRange(sql`day`)}`);
+
 /** Follows and unfollows per day from `from` to `to`, both included, in no particular order. */
 export async function listFollowDays(db: Database, accountId: number, from: string, to: string): Promise<FollowDayRow[]> {
-  const rows = await executePrepared<Omit<FollowDayRow, 'day'> & { day: number }>(db, 'stats_follow_days', sql`
-    SELECT ${epochDays(sql`day`)} AS day, by_scene AS "byScene"
-    FROM stats_follow_daily
-    WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date`);
-  return withDays(rows, 'day');
+  return withDays(await followDays(db, { accountId, from, to }), 'day');
 }
 
 /** Net growth (follows less unfollows) per day from `from` to `to`, days without follows left out, in no particular order. */
 export async function listFollowNetDays(db: Database, accountId: number, from: string, to: string): Promise<Array<{ day: string; net: number }>> {
-  const rows = await executePrepared<{ day: number; net: number }>(db, 'stats_follow_net_days', sql`
-    SELECT ${epochDays(sql`day`)} AS day, new_user - cancel_user AS net
-    FROM stats_follow_daily
-    WHERE account_id = ${accountId} AND day BETWEEN ${from}::date AND ${to}::date`);
-  return withDays(rows, 'day');
+  return withDays(await followNetDays(db, { accountId, from, to }), 'day');
 }
+const followNetDays = preparedRead<{ day: number; net: number }, AccountDays>('stats_follow_net_days', sql`
+  SELECT ${epochDays(sql`day`)} AS day, new_user - cancel_user AS net
+  FROM stats_follow_daily
+  WHERE ${ofAccount(sql`account_id`)} AND ${inRange(sql`day`)}`);
 
 /** Followers gained minus lost before `day`: the count the cumulative figures start from. */
 export async function followersBefore(db: Database, accountId: number, day: string): Promise<number> {
-  const rows = await executePrepared<{ followers: number }>(db, 'stats_followers_before', sql`
-    SELECT coalesce(sum(new_user - cancel_user), 0)::int AS followers FROM stats_follow_daily WHERE account_id = ${accountId} AND day < ${day}::date`);
+  const rows = await followersBeforeDay(db, { accountId, day });
   return rows[0]?.followers ?? 0;
 }
+const followersBeforeDay = preparedRead<{ followers: number }, { accountId: number; day: string }>('stats_followers_before', sql`
+  SELECT coalesce(sum(new_user - cancel_user), 0)::int AS followers FROM stats_follow_daily
+  WHERE ${ofAccount(sql`account_id`)} AND day < ${sql.placeholder('day')}::date`);
 
 /** Senders and messages of one message type, or of one of WeChat's combined types ('wechat:4', 'wechat:6'), in a period. */
 export type MessageTypeFigures = { msgType: MessageType | WechatCombinedType; msgUser: number; msgCount: number };
@@ -156,18 +168,23 @@ const byTypeSelected = sql.join(
   sql`, `,
 );
 
+const messagePeriods = preparedRead<
+  Omit<MessagePeriodRow, 'periodStart' | 'byType'> & { periodStart: number } & Record<string, number>,
+  AccountDays & { period: Period }
+>('stats_message_periods', sql`
+  SELECT ${epochDays(sql`period_start`)} AS "periodStart", msg_user AS "msgUser", msg_count AS "msgCount",
+         senders_1_to_5 AS "senders1To5", senders_6_to_10 AS "senders6To10", senders_over_10 AS "sendersOver10", ${byTypeSelected}
+  FROM stats_message_periods
+  WHERE ${ofAccount(sql`account_id`)} AND period = ${sql.placeholder('period')} AND ${inRange(sql`period_start`)}
+  ORDER BY period_start`);
+
 /**
  * Message rollups of one period kind whose periods start from `fromStart` to `toStart`, both included, in order: one
  * row per period with messages, its type columns gathered into byType. A year by day is 365 rows of a few integers;
  * a row per period and type, as kept before, was nine times as many rows for the driver to parse.
  */
 export async function listMessagePeriods(db: Database, accountId: number, period: Period, fromStart: string, toStart: string): Promise<MessagePeriodRow[]> {
-  const rows = await executePrepared<Omit<MessagePeriodRow, 'periodStart' | 'byType'> & { periodStart: number } & Record<string, number>>(db, 'stats_message_periods', sql`
-    SELECT ${epochDays(sql`period_start`)} AS "periodStart", msg_user AS "msgUser", msg_count AS "msgCount",
-           senders_1_to_5 AS "senders1To5", senders_6_to_10 AS "senders6To10", senders_over_10 AS "sendersOver10", ${byTypeSelected}
-    FROM stats_message_periods
-    WHERE account_id = ${accountId} AND period = ${period} AND period_start BETWEEN ${fromStart}::date AND ${toStart}::date
-    ORDER BY period_start`);
+  const rows = await messagePeriods(db, { accountId, period, from: fromStart, to: toStart });
   const name = dayNames();
   return rows.map((row) => {
     const byType: MessageTypeFigures[] = [];
@@ -231,19 +248,19 @@ const articleKey = (msgDataId: number, articleIndex: number) => msgDataId * 65_5
  * not once per day. Both statements are prepared (the year's read is the stats API's heaviest, and planning was a
  * measurable part of it).
  */
+const articleDayFigureRows = preparedRead<Omit<ArticleDayFigures, 'refDate'> & { refDate: number }, AccountDays>('stats_article_day_figures', sql`
+  SELECT ${epochDays(sql`d.day`)} AS "refDate", d.msg_data_id AS "msgDataId", d.article_index AS "articleIndex", '' AS title, ${articleDayFigures}
+  FROM stats_article_days d
+  WHERE ${ofAccount(sql`d.account_id`)} AND ${inRange(sql`d.day`)}
+  ORDER BY d.day, d.msg_data_id, d.article_index`);
+const rangeArticleTitles = preparedRead<{ msgDataId: number; articleIndex: number; title: string }, AccountDays>('stats_range_article_titles', sql`
+  SELECT a.msg_data_id AS "msgDataId", a.idx AS "articleIndex", a.title
+  FROM broadcast_articles a JOIN broadcasts b ON b.account_id = a.account_id AND b.msg_data_id = a.msg_data_id
+  WHERE ${ofAccount(sql`a.account_id`)} AND NOT b.is_preview
+    AND a.msg_data_id IN (SELECT r.msg_data_id FROM stats_article_days r WHERE ${ofAccount(sql`r.account_id`)} AND ${inRange(sql`r.day`)})`);
+
 export async function listArticleDayFigures(db: Database, accountId: number, from: string, to: string): Promise<ArticleDayFigures[]> {
-  const [rows, titles] = await Promise.all([
-    executePrepared<Omit<ArticleDayFigures, 'refDate'> & { refDate: number }>(db, 'stats_article_day_figures', sql`
-      SELECT ${epochDays(sql`d.day`)} AS "refDate", d.msg_data_id AS "msgDataId", d.article_index AS "articleIndex", '' AS title, ${articleDayFigures}
-      FROM stats_article_days d
-      WHERE d.account_id = ${accountId} AND d.day BETWEEN ${from}::date AND ${to}::date
-      ORDER BY d.day, d.msg_data_id, d.article_index`),
-    executePrepared<{ msgDataId: number; articleIndex: number; title: string }>(db, 'stats_range_article_titles', sql`
-      SELECT a.msg_data_id AS "msgDataId", a.idx AS "articleIndex", a.title
-      FROM broadcast_articles a JOIN broadcasts b ON b.account_id = a.account_id AND b.msg_data_id = a.msg_data_id
-      WHERE a.account_id = ${accountId} AND NOT b.is_preview
-        AND a.msg_data_id IN (SELECT r.msg_data_id FROM stats_article_days r WHERE r.account_id = ${accountId} AND r.day BETWEEN ${from}::date AND ${to}::date)`),
-  ]);
+  const [rows, titles] = await Promise.all([articleDayFigureRows(db, { accountId, from, to }), rangeArticleTitles(db, { accountId, from, to })]);
   const titleOf = new Map(titles.map((article) => [articleKey(article.msgDataId, article.articleIndex), article.title]));
   for (const row of rows) row.title = titleOf.get(articleKey(row.msgDataId, row.articleIndex)) ?? '';
   return withDays(rows, 'refDate');
@@ -254,12 +271,12 @@ export type ArticleDayFirsts = { articleIndex: number; day: string } & Engagemen
 
 /** Every day of engagement with the articles of one broadcast (msg_data_id), ordered by article index and day. */
 export async function listBroadcastArticleDays(db: Database, accountId: number, msgDataId: number): Promise<ArticleDayFirsts[]> {
-  const rows = await executePrepared<Omit<ArticleDayFirsts, 'day'> & { day: number }>(db, 'stats_broadcast_article_days', sql`
-    SELECT d.article_index AS "articleIndex", ${epochDays(sql`d.day`)} AS day, ${articleDayFirsts}
-    FROM stats_article_days d WHERE d.account_id = ${accountId} AND d.msg_data_id = ${msgDataId}
-    ORDER BY d.article_index, d.day`);
-  return withDays(rows, 'day');
+  return withDays(await broadcastArticleDays(db, { accountId, msgDataId }), 'day');
 }
+const broadcastArticleDays = preparedRead<Omit<ArticleDayFirsts, 'day'> & { day: number }, { accountId: number; msgDataId: number }>('stats_broadcast_article_days', sql`
+  SELECT d.article_index AS "articleIndex", ${epochDays(sql`d.day`)} AS day, ${articleDayFirsts}
+  FROM stats_article_days d WHERE ${ofAccount(sql`d.account_id`)} AND d.msg_data_id = ${sql.placeholder('msgDataId')}
+  ORDER BY d.article_index, d.day`);
 
 export type ArticleDetailRow = { articleIndex: number; detail: string; day: string; count: number; firstUsers: number };
 
@@ -315,13 +332,13 @@ export type ReadChannelDay = { day: string; channel: string } & EngagementFigure
 export async function listReadChannelDays(db: Database, accountId: number, from: string, to: string): Promise<ReadChannelDay[]> {
   // Ordered by the table's columns, not the epoch-day output also named "day": the primary key's order, so no sort
   // (channel is COLLATE "C"). Prepared, as listArticleDayFigures.
-  const rows = await executePrepared<Omit<ReadChannelDay, 'day'> & { day: number }>(db, 'stats_read_channel_days', sql`
-    SELECT ${epochDays(sql`r.day`)} AS day, r.channel, ${readDayFigures}
-    FROM stats_read_days r
-    WHERE r.account_id = ${accountId} AND r.day BETWEEN ${from}::date AND ${to}::date
-    ORDER BY r.day, r.channel`);
-  return withDays(rows, 'day');
+  return withDays(await readChannelDays(db, { accountId, from, to }), 'day');
 }
+const readChannelDays = preparedRead<Omit<ReadChannelDay, 'day'> & { day: number }, AccountDays>('stats_read_channel_days', sql`
+  SELECT ${epochDays(sql`r.day`)} AS day, r.channel, ${readDayFigures}
+  FROM stats_read_days r
+  WHERE ${ofAccount(sql`r.account_id`)} AND ${inRange(sql`r.day`)}
+  ORDER BY r.day, r.channel`);
 
 /** The msg_data_ids of the news broadcasts (not previews) the account started sending on `day` in `timezone`. */
 export async function listNewsSentOn(db: Executor, accountId: number, day: string, timezone: string): Promise<number[]> {
