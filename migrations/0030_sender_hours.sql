@@ -1,5 +1,7 @@
 -- The messages cursor is held to the end of the migration, so a worker folding meanwhile waits for it (and one of
--- older code folding now has finished before this row lock is granted).
+-- older code folding now has finished before this row lock is granted). A worker of older code that goes on folding
+-- after it would keep senders per hour where nothing reads them, and count them again: stop those before migrating
+-- (README), or run `npm run stats:rebuild` after.
 SELECT 1 FROM stats_cursors WHERE source = 'messages' FOR UPDATE;--> statement-breakpoint
 ALTER TABLE "stats_period_senders" ADD COLUMN "text_hours" integer;--> statement-breakpoint
 ALTER TABLE "stats_period_senders" ADD COLUMN "image_hours" integer;--> statement-breakpoint
