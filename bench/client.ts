@@ -326,7 +326,14 @@ try {
           ratio: round(r.ratio),
           ...(r.withStatsRps === undefined
             ? {}
-            : { withStatsRps: Math.round(r.withStatsRps), statsLoss: round(r.statsLoss!), freshnessP99Ms: r.freshnessP99Ms, freshnessMaxMs: r.freshnessMaxMs }),
+            : {
+                withStatsRps: Math.round(r.withStatsRps),
+                statsLoss: round(r.statsLoss!),
+                freshnessP99Ms: r.freshnessP99Ms,
+                freshnessMaxMs: r.freshnessMaxMs,
+                foldBusyShare: r.foldBusyShare,
+                foldUsPerEvent: r.foldUsPerEvent,
+              }),
         },
       ]),
     ),

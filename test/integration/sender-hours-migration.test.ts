@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema/index.js';
-import { runMigrations } from '../../src/db/migrate.js';
 import { foldEvents } from '../../src/modules/stats/fold.repo.js';
 import { withClient } from '../helpers/databases.js';
 import { migrateThrough, useMigrationDatabase } from '../helpers/migrations.js';
@@ -10,7 +9,7 @@ import { migrateThrough, useMigrationDatabase } from '../helpers/migrations.js';
 /**
  * Migration 0030 moves senders per hour from a row per sender, hour and key (stats_hourly_users, metric 'msg') to
  * the hours of each type on the sender's day row in stats_period_senders. The database is migrated to 0029, given
- * the rows the old fold wrote, migrated to the end, and folded on.
+ * the rows the old fold wrote, migrated to 0030, and folded on.
  */
 const url = useMigrationDatabase('sender_hours_migration');
 
@@ -37,7 +36,8 @@ describe('migration 0030 (senders per hour on their day rows)', () => {
       await client.query(`INSERT INTO stats_cursors (source, timezone) VALUES ('messages', 'Asia/Shanghai')`);
     });
 
-    await runMigrations(url);
+    // To 0030 only: 0031 moves the engagements' hours and drops stats_hourly_users (sender-hours is its own test).
+    await migrateThrough(url, '0030_sender_hours');
 
     await withClient(url, async (after) => {
       const senders = await after.query(`

@@ -141,7 +141,13 @@ export const statsPeriodSenders = pgTable(
   ],
 );
 
-/** Who engaged with an article on a day, per action: what makes the article's daily users exact. */
+/** A user's hours of a day with an engagement (bit h for hour h): what makes users per hour exact. */
+const engagedHours = () => integer('hours').notNull().default(0);
+
+/**
+ * Who engaged with an article on a day, per action, and in which hours: what makes the article's daily and hourly
+ * users exact.
+ */
 export const statsArticleDayUsers = pgTable(
   'stats_article_day_users',
   {
@@ -151,6 +157,7 @@ export const statsArticleDayUsers = pgTable(
     day: date('day', { mode: 'string' }).notNull(),
     action: text('action').notNull(),
     wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
+    hours: engagedHours(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.msgDataId, t.articleIndex, t.day, t.action, t.wechatUserId] })],
 );
@@ -229,7 +236,7 @@ export const statsReadDays = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.day, t.channel] })],
 );
 
-/** Who engaged on a day per action and channel: what makes the account's daily users exact. */
+/** Who engaged on a day per action and channel, and in which hours: what makes the account's daily and hourly users exact. */
 export const statsReadsDayUsers = pgTable(
   'stats_reads_day_users',
   {
@@ -238,6 +245,7 @@ export const statsReadsDayUsers = pgTable(
     action: text('action').notNull(),
     channel: text('channel').notNull(),
     wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
+    hours: engagedHours(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.day, t.action, t.channel, t.wechatUserId] })],
 );
@@ -283,7 +291,9 @@ export const statsAttributeMonthly = pgTable(
 /**
  * Messages and article engagement per hour of a day: `metric` is 'msg' (key: the message type, 'all', or WeChat's
  * grouped 'wechat:4' / 'wechat:6'), an engagement action (key: the channel, as in stats_read_days), or
- * 'article:<action>' (key: '<msg_data_id>/<index>', one article). Distinct users within the hour and events.
+ * 'article:<action>' (key: '<msg_data_id>/<index>', one article). Distinct users within the hour and events. Who
+ * was counted in an hour is kept as hours on the day's row of each user (stats_period_senders,
+ * stats_reads_day_users, stats_article_day_users), which the fold looks up anyway.
  */
 export const statsHourly = pgTable(
   'stats_hourly',
@@ -297,23 +307,6 @@ export const statsHourly = pgTable(
     count: integer('count').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.day, t.hour, t.metric, t.key] }), check('stats_hourly_hour', sql`${t.hour} BETWEEN 0 AND 23`)],
-);
-
-/**
- * Who was counted in an hour, per metric and key: what makes hourly users of article engagement exact (the senders
- * of messages per hour are kept as hours on their day's stats_period_senders row).
- */
-export const statsHourlyUsers = pgTable(
-  'stats_hourly_users',
-  {
-    accountId: bigint('account_id', { mode: 'number' }).notNull(),
-    day: date('day', { mode: 'string' }).notNull(),
-    hour: smallint('hour').notNull(),
-    metric: text('metric').notNull(),
-    key: text('key').notNull(),
-    wechatUserId: bigint('wechat_user_id', { mode: 'number' }).notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.accountId, t.day, t.hour, t.metric, t.key, t.wechatUserId] })],
 );
 
 /**

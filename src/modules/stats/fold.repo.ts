@@ -43,18 +43,30 @@ const bitOr = (masks: SQL[]) => sql.join(masks, sql` | `);
 
 /**
  * The keys messages are counted under per hour (stats_hourly, metric 'msg'): 'all', each type, WeChat's combined
- * types. Per key: its messages in a per-hour row of the fold (one sender's hour), and the sender's hours with the key
- * before the batch, from their day row (a combined type's are its members' together).
+ * types. Per key: its messages in an hour's totals of the batch (`t`), and a sender's hours with the key on their day
+ * row (`c`), added by the batch and before it (a combined type's are its members' together).
  */
-const HOURLY_KEYS: Array<{ key: string; added: SQL; beforeHours: SQL }> = [
-  { key: 'all', added: sql`h.n`, beforeHours: bitOr(TYPE_COLUMNS.map(({ beforeHours }) => sql`c.${beforeHours}`)) },
-  ...TYPE_COLUMNS.map(({ type, added, beforeHours }) => ({ key: type, added: sql`h.${added}`, beforeHours: sql`c.${beforeHours}` })),
+const HOURLY_KEYS: Array<{ key: string; count: SQL; addedHours: SQL; beforeHours: SQL }> = [
+  {
+    key: 'all',
+    count: sql`t.n`,
+    addedHours: bitOr(TYPE_COLUMNS.map(({ addedHours }) => sql`c.${addedHours}`)),
+    beforeHours: bitOr(TYPE_COLUMNS.map(({ beforeHours }) => sql`c.${beforeHours}`)),
+  },
+  ...TYPE_COLUMNS.map(({ type, added, addedHours, beforeHours }) => ({ key: type, count: sql`t.${added}`, addedHours: sql`c.${addedHours}`, beforeHours: sql`c.${beforeHours}` })),
   ...Object.entries(WECHAT_COMBINED_TYPES).map(([key, members]) => ({
     key,
-    added: sql.join(members.map((member) => sql`h.${columnsOf(member).added}`), sql` + `),
+    count: sql.join(members.map((member) => sql`t.${columnsOf(member).added}`), sql` + `),
+    addedHours: bitOr(members.map((member) => sql`c.${columnsOf(member).addedHours}`)),
     beforeHours: bitOr(members.map((member) => sql`c.${columnsOf(member).beforeHours}`)),
   })),
 ];
+
+/**
+ * The hours set in the mask `hours` (bit h for hour h), one row each as `g.hour`; none, without a look at the hours,
+ * when it is 0: for a lateral join from the rows whose day gained hours.
+ */
+const hoursIn = (hours: SQL) => sql`(SELECT hour FROM generate_series(0, 23) AS hour WHERE ${hours} <> 0 AND ${hours} & (1 << hour) <> 0) AS g`;
 
 /**
  * What the fold adds to each column of a period's stats_message_periods row, from `counted` (one row per sender and
@@ -189,28 +201,29 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       ON CONFLICT (account_id, period, period_start, wechat_user_id) DO UPDATE
       SET msg_count = excluded.msg_count, ${sql.join(TYPE_COLUMNS.map(({ column }) => sql`${column} = excluded.${column}`), sql`, `)},
           ${sql.join(TYPE_COLUMNS.map(({ hoursColumn }) => sql`${hoursColumn} = excluded.${hoursColumn}`), sql`, `)}
-    ), hourly_figures AS (
-      -- Per hour, for each key, messages and the senders new to the hour: those whose day row did not have the hour.
-      SELECT h.account_id, h.day, h.hour,
-             ${sql.join(
-               HOURLY_KEYS.map(({ added, beforeHours }, index) => {
-                 const [users, count] = [sql.identifier(`users_${index}`), sql.identifier(`count_${index}`)];
-                 return sql`count(*) FILTER (WHERE ${added} > 0 AND (${beforeHours}) & (1 << h.hour) = 0)::int AS ${users}, sum(${added})::int AS ${count}`;
-               }),
-               sql`, `,
-             )}
-      FROM per_hour h
-      JOIN counted c ON c.period = 'day' AND c.account_id = h.account_id AND c.period_start = h.day AND c.wechat_user_id = h.wechat_user_id
-      GROUP BY 1, 2, 3
     ), hourly AS (
+      -- Per hour and key: messages, and the senders new to the hour (the hours their day row gains for the key).
       INSERT INTO stats_hourly AS h (account_id, day, hour, metric, key, users, count)
-      SELECT f.account_id, f.day, f.hour, 'msg', k.key, k.users, k.count
-      FROM hourly_figures f
-      CROSS JOIN LATERAL (VALUES ${sql.join(
-        HOURLY_KEYS.map(({ key }, index) => sql`(${key}, f.${sql.identifier(`users_${index}`)}, f.${sql.identifier(`count_${index}`)})`),
-        sql`, `,
-      )}) AS k(key, users, count)
-      WHERE k.count > 0
+      SELECT account_id, day, hour, 'msg', key, sum(users)::int, sum(count)::int FROM (
+        SELECT t.account_id, t.day, t.hour, k.key, 0 AS users, k.count
+        FROM (SELECT account_id, day, hour, sum(n)::int AS n, ${sql.join(TYPE_COLUMNS.map(({ added }) => sql`sum(${added})::int AS ${added}`), sql`, `)}
+              FROM per_hour GROUP BY 1, 2, 3) AS t
+        CROSS JOIN LATERAL (VALUES ${sql.join(
+          HOURLY_KEYS.map(({ key, count }) => sql`(${key}, ${count})`),
+          sql`, `,
+        )}) AS k(key, count)
+        WHERE k.count > 0
+        UNION ALL
+        SELECT c.account_id, c.period_start, g.hour, k.key, 1, 0
+        FROM counted c
+        CROSS JOIN LATERAL (VALUES ${sql.join(
+          HOURLY_KEYS.map(({ key, addedHours, beforeHours }) => sql`(${key}, (${addedHours}) & ~(${beforeHours}))`),
+          sql`, `,
+        )}) AS k(key, gained)
+        CROSS JOIN LATERAL ${hoursIn(sql`k.gained`)}
+        WHERE c.period = 'day' AND (${sql.join(TYPE_COLUMNS.map(({ addedHours, beforeHours }) => sql`(c.${addedHours} & ~c.${beforeHours})`), sql` | `)}) <> 0
+      ) AS deltas
+      GROUP BY 1, 2, 3, 5
       ON CONFLICT (account_id, day, hour, metric, key) DO UPDATE SET users = h.users + excluded.users, count = h.count + excluded.count
     )
     -- One row per period: its senders, messages and buckets, in all, by type and by WeChat combined type.
@@ -219,29 +232,6 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
     FROM counted GROUP BY 1, 2, 3
     ON CONFLICT (account_id, period, period_start) DO UPDATE
     SET ${sql.join(PERIOD_COLUMNS.map((column) => sql`${column} = m.${column} + excluded.${column}`), sql`, `)}`);
-}
-
-/**
- * Adds engagement events to the hourly rollups: `keyed` selects (account_id, day, hour, metric, key, wechat_user_id),
- * one row per event and key. Users new to the hour (per metric and key) are counted once.
- */
-async function foldHourly(db: Executor, keyed: SQL): Promise<void> {
-  await db.execute(sql`
-    WITH per_user AS (
-      SELECT account_id, day, hour, metric, key, wechat_user_id, count(*)::int AS n FROM (${keyed}) AS keyed GROUP BY 1, 2, 3, 4, 5, 6
-    ), new_users AS (
-      INSERT INTO stats_hourly_users (account_id, day, hour, metric, key, wechat_user_id)
-      SELECT account_id, day, hour, metric, key, wechat_user_id FROM per_user
-      ON CONFLICT DO NOTHING
-      RETURNING account_id, day, hour, metric, key
-    ), deltas AS (
-      SELECT account_id, day, hour, metric, key, sum(n)::int AS count, 0 AS users FROM per_user GROUP BY 1, 2, 3, 4, 5
-      UNION ALL
-      SELECT account_id, day, hour, metric, key, 0, count(*)::int FROM new_users GROUP BY 1, 2, 3, 4, 5
-    )
-    INSERT INTO stats_hourly AS h (account_id, day, hour, metric, key, users, count)
-    SELECT account_id, day, hour, metric, key, sum(users), sum(count) FROM deltas GROUP BY 1, 2, 3, 4, 5
-    ON CONFLICT (account_id, day, hour, metric, key) DO UPDATE SET users = h.users + excluded.users, count = h.count + excluded.count`);
 }
 
 /** A figure the engagement rollups keep per action: users that day, events, users new to the article (articles only). */
@@ -287,23 +277,40 @@ const channelFigures = engagementUpsert(sql`r`, ['users', 'count']);
  * Article engagements: per article and day, for each action, the events, the users new that day and the users new
  * to the article (first_users, whose running sum is the article's users to date); per account, day and channel
  * (where the article was opened; 'scene:<scene>' for where a share went; 'all'), for each action, the events and the
- * users new that day. One row per article and day (and per day and channel) holds every action, so a year's read
- * takes its rows as they are; the per-user tables that make users exact stay one row per action.
+ * users new that day; and both per hour (stats_hourly: metric the action, key the channel; metric 'article:<action>',
+ * key '<msg_data_id>/<index>'). One row per article and day (and per day and channel) holds every action, so a year's
+ * read takes its rows as they are; the per-user tables that make users exact stay one row per action, and each row
+ * holds the hours of its day the user engaged in, so users per hour are exact from the same lookup.
  */
 async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promise<void> {
+  // The hours a user's day row gains in this batch (those of the batch it did not have), one row each: `g.hour`.
+  const gainedHours = (row: SQL) => hoursIn(sql`(${row}.hours & ~coalesce(${row}.hours_before, 0))`);
   await db.execute(sql`
     WITH events AS (
       SELECT account_id, msg_data_id, article_index, action::text AS action,
              source, share_scene, wechat_user_id,
-             (occurred_at AT TIME ZONE ${timezone})::date AS day
+             (occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM occurred_at AT TIME ZONE ${timezone})::int AS hour
       FROM article_engagements WHERE ${rows}
+    ), article_hours AS (
+      SELECT account_id, msg_data_id, article_index, day, hour, action, wechat_user_id, count(*)::int AS n FROM events GROUP BY 1, 2, 3, 4, 5, 6, 7
     ), per_user AS (
-      SELECT account_id, msg_data_id, article_index, day, action, wechat_user_id, count(*)::int AS n FROM events GROUP BY 1, 2, 3, 4, 5, 6
-    ), new_that_day AS (
-      INSERT INTO stats_article_day_users (account_id, msg_data_id, article_index, day, action, wechat_user_id)
-      SELECT account_id, msg_data_id, article_index, day, action, wechat_user_id FROM per_user
-      ON CONFLICT DO NOTHING
-      RETURNING account_id, msg_data_id, article_index, day, action
+      SELECT account_id, msg_data_id, article_index, day, action, wechat_user_id, sum(n)::int AS n, bit_or(1 << hour) AS hours
+      FROM article_hours GROUP BY 1, 2, 3, 4, 5, 6
+    ), per_user_kept AS (
+      -- With the hours the user had engaged with the article that day before the batch (null: not yet that day). The
+      -- fold is the only writer of these rows (it holds the cursor), so what this statement read is what it writes.
+      SELECT p.*, k.hours AS hours_before
+      FROM per_user p LEFT JOIN LATERAL (
+        SELECT k.hours FROM stats_article_day_users k
+        WHERE k.account_id = p.account_id AND k.msg_data_id = p.msg_data_id AND k.article_index = p.article_index
+          AND k.day = p.day AND k.action = p.action AND k.wechat_user_id = p.wechat_user_id
+        LIMIT 1) k ON true
+    ), day_users_kept AS (
+      -- Written only for a user new that day or in a new hour.
+      INSERT INTO stats_article_day_users AS k (account_id, msg_data_id, article_index, day, action, wechat_user_id, hours)
+      SELECT account_id, msg_data_id, article_index, day, action, wechat_user_id, coalesce(hours_before, 0) | hours
+      FROM per_user_kept WHERE hours_before IS NULL OR hours & ~hours_before <> 0
+      ON CONFLICT (account_id, msg_data_id, article_index, day, action, wechat_user_id) DO UPDATE SET hours = excluded.hours
     ), first_days AS (
       -- Each user's first day with the article in this batch, against the first day already kept (folds of one
       -- source never overlap, so this read is current). A batch may hold an earlier day than one folded before
@@ -318,9 +325,8 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
       SELECT account_id, msg_data_id, article_index, action, wechat_user_id, day FROM moved_first
       ON CONFLICT (account_id, msg_data_id, article_index, action, wechat_user_id) DO UPDATE SET first_day = excluded.first_day
     ), article_deltas AS (
-      SELECT account_id, msg_data_id, article_index, day, action, sum(n)::int AS count, 0 AS users, 0 AS first_users FROM per_user GROUP BY 1, 2, 3, 4, 5
-      UNION ALL
-      SELECT account_id, msg_data_id, article_index, day, action, 0, count(*)::int, 0 FROM new_that_day GROUP BY 1, 2, 3, 4, 5
+      SELECT account_id, msg_data_id, article_index, day, action, sum(n)::int AS count, count(*) FILTER (WHERE hours_before IS NULL)::int AS users, 0 AS first_users
+      FROM per_user_kept GROUP BY 1, 2, 3, 4, 5
       UNION ALL
       SELECT account_id, msg_data_id, article_index, day, action, 0, 0, count(*)::int FROM moved_first GROUP BY 1, 2, 3, 4, 5
       UNION ALL
@@ -329,34 +335,48 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
       INSERT INTO stats_article_days AS d (account_id, msg_data_id, article_index, day, ${articleFigures.columns})
       SELECT account_id, msg_data_id, article_index, day, ${articleFigures.sums} FROM article_deltas GROUP BY 1, 2, 3, 4
       ON CONFLICT (account_id, msg_data_id, article_index, day) DO UPDATE SET ${articleFigures.added}
-    ), per_channel AS (
-      SELECT e.account_id, e.day, e.action, c.channel, e.wechat_user_id, count(*)::int AS n
+    ), channel_hours AS (
+      SELECT e.account_id, e.day, e.hour, e.action, c.channel, e.wechat_user_id, count(*)::int AS n
       FROM events e CROSS JOIN LATERAL (VALUES (e.source), ('all'), ('scene:' || e.share_scene)) AS c(channel)
       WHERE c.channel IS NOT NULL
+      GROUP BY 1, 2, 3, 4, 5, 6
+    ), per_channel AS (
+      SELECT account_id, day, action, channel, wechat_user_id, sum(n)::int AS n, bit_or(1 << hour) AS hours FROM channel_hours GROUP BY 1, 2, 3, 4, 5
+    ), per_channel_kept AS (
+      -- As per_user_kept, per channel.
+      SELECT p.*, k.hours AS hours_before
+      FROM per_channel p LEFT JOIN LATERAL (
+        SELECT k.hours FROM stats_reads_day_users k
+        WHERE k.account_id = p.account_id AND k.day = p.day AND k.action = p.action AND k.channel = p.channel AND k.wechat_user_id = p.wechat_user_id
+        LIMIT 1) k ON true
+    ), channel_users_kept AS (
+      INSERT INTO stats_reads_day_users AS k (account_id, day, action, channel, wechat_user_id, hours)
+      SELECT account_id, day, action, channel, wechat_user_id, coalesce(hours_before, 0) | hours
+      FROM per_channel_kept WHERE hours_before IS NULL OR hours & ~hours_before <> 0
+      ON CONFLICT (account_id, day, action, channel, wechat_user_id) DO UPDATE SET hours = excluded.hours
+    ), hourly AS (
+      -- Per hour, by channel and by article: events, and the users new to the hour (the hours their day row gains).
+      INSERT INTO stats_hourly AS h (account_id, day, hour, metric, key, users, count)
+      SELECT account_id, day, hour, metric, key, sum(users)::int, sum(count)::int FROM (
+        SELECT account_id, day, hour, action AS metric, channel AS key, 0 AS users, n AS count FROM channel_hours
+        UNION ALL
+        SELECT account_id, day, hour, ${ARTICLE_HOURLY_PREFIX} || action, msg_data_id || '/' || article_index, 0, n FROM article_hours
+        UNION ALL
+        SELECT k.account_id, k.day, g.hour, k.action, k.channel, 1, 0
+        FROM per_channel_kept k CROSS JOIN LATERAL ${gainedHours(sql`k`)}
+        UNION ALL
+        SELECT k.account_id, k.day, g.hour, ${ARTICLE_HOURLY_PREFIX} || k.action, k.msg_data_id || '/' || k.article_index, 1, 0
+        FROM per_user_kept k CROSS JOIN LATERAL ${gainedHours(sql`k`)}
+      ) AS deltas
       GROUP BY 1, 2, 3, 4, 5
-    ), new_in_channel AS (
-      INSERT INTO stats_reads_day_users (account_id, day, action, channel, wechat_user_id)
-      SELECT account_id, day, action, channel, wechat_user_id FROM per_channel
-      ON CONFLICT DO NOTHING
-      RETURNING account_id, day, action, channel
+      ON CONFLICT (account_id, day, hour, metric, key) DO UPDATE SET users = h.users + excluded.users, count = h.count + excluded.count
     ), channel_deltas AS (
-      SELECT account_id, day, action, channel, sum(n)::int AS count, 0 AS users FROM per_channel GROUP BY 1, 2, 3, 4
-      UNION ALL
-      SELECT account_id, day, action, channel, 0, count(*)::int FROM new_in_channel GROUP BY 1, 2, 3, 4
+      SELECT account_id, day, action, channel, sum(n)::int AS count, count(*) FILTER (WHERE hours_before IS NULL)::int AS users
+      FROM per_channel_kept GROUP BY 1, 2, 3, 4
     )
     INSERT INTO stats_read_days AS r (account_id, day, channel, ${channelFigures.columns})
     SELECT account_id, day, channel, ${channelFigures.sums} FROM channel_deltas GROUP BY 1, 2, 3
     ON CONFLICT (account_id, day, channel) DO UPDATE SET ${channelFigures.added}`);
-  // Per hour: the account's engagement by channel as per day, and each article's under metric 'article:<action>',
-  // key '<msg_data_id>/<index>'.
-  await foldHourly(db, sql`
-    SELECT e.account_id, (e.occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM e.occurred_at AT TIME ZONE ${timezone})::int AS hour,
-           c.metric, c.key, e.wechat_user_id
-    FROM (SELECT account_id, msg_data_id, article_index, action::text AS action, source, share_scene, wechat_user_id, occurred_at
-          FROM article_engagements WHERE ${rows}) e
-    CROSS JOIN LATERAL (VALUES (e.action, e.source), (e.action, 'all'), (e.action, 'scene:' || e.share_scene),
-                               (${ARTICLE_HOURLY_PREFIX} || e.action, e.msg_data_id || '/' || e.article_index)) AS c(metric, key)
-    WHERE c.key IS NOT NULL`);
 }
 
 /** The hourly metric prefix of one article's engagement ('article:read' …), keyed by '<msg_data_id>/<index>'. */
@@ -487,7 +507,6 @@ export const ROLLUP_TABLES = [
   'stats_read_days',
   'stats_reads_day_users',
   'stats_hourly',
-  'stats_hourly_users',
   'stats_account_versions',
   'stats_day_changes',
 ];
