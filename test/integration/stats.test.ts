@@ -66,11 +66,11 @@ const engagementRecount = async (accountId: number) => ({
   perArticle: (
     await db().execute(sql`
     WITH e AS (SELECT *, (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day FROM article_engagements WHERE account_id = ${accountId}),
-    firsts AS (SELECT article_index, action, min(day) AS day FROM e GROUP BY wechat_user_id, 1, 2)
-    SELECT d.article_index::int, d.day::text, d.action::text, d.users, d.count, coalesce(f.first_users, 0)::int AS first_users
-    FROM (SELECT article_index, day, action, count(DISTINCT wechat_user_id)::int AS users, count(*)::int AS count FROM e GROUP BY 1, 2, 3) d
-    LEFT JOIN (SELECT article_index, day, action, count(*) AS first_users FROM firsts GROUP BY 1, 2, 3) f USING (article_index, day, action)
-    ORDER BY 1, 2, 3`)
+    firsts AS (SELECT msg_data_id, article_index, action, min(day) AS day FROM e GROUP BY wechat_user_id, 1, 2, 3)
+    SELECT d.msg_data_id::text, d.article_index::int, d.day::text, d.action::text, d.users, d.count, coalesce(f.first_users, 0)::int AS first_users
+    FROM (SELECT msg_data_id, article_index, day, action, count(DISTINCT wechat_user_id)::int AS users, count(*)::int AS count FROM e GROUP BY 1, 2, 3, 4) d
+    LEFT JOIN (SELECT msg_data_id, article_index, day, action, count(*) AS first_users FROM firsts GROUP BY 1, 2, 3, 4) f USING (msg_data_id, article_index, day, action)
+    ORDER BY 1, 2, 3, 4`)
   ).rows,
   perChannel: (
     await db().execute(sql`
@@ -91,12 +91,12 @@ const engagementRecount = async (accountId: number) => ({
 const engagementRollups = async (accountId: number) => ({
   perArticle: (
     await db().execute(sql`
-    SELECT d.article_index::int, d.day::text, a.action, a.users, a.count, a.first_users
+    SELECT d.msg_data_id::text, d.article_index::int, d.day::text, a.action, a.users, a.count, a.first_users
     FROM stats_article_days d
     CROSS JOIN LATERAL (VALUES ('read', d.read_users, d.read_count, d.read_first_users), ('original', d.original_users, d.original_count, d.original_first_users),
                                ('share', d.share_users, d.share_count, d.share_first_users), ('favorite', d.favorite_users, d.favorite_count, d.favorite_first_users))
       AS a(action, users, count, first_users)
-    WHERE d.account_id = ${accountId} AND (a.users, a.count, a.first_users) <> (0, 0, 0) ORDER BY 1, 2, 3`)
+    WHERE d.account_id = ${accountId} AND (a.users, a.count, a.first_users) <> (0, 0, 0) ORDER BY 1, 2, 3, 4`)
   ).rows,
   perChannel: (
     await db().execute(sql`
