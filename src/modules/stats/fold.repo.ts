@@ -41,6 +41,18 @@ const TYPE_COLUMNS = MESSAGE_TYPES.map((type) => ({
 const columnsOf = (type: MessageType) => TYPE_COLUMNS.find((columns) => columns.type === type)!;
 const bitOr = (masks: SQL[]) => sql.join(masks, sql` | `);
 
+/** Each type's count added by the batch, summed over the rows grouped (`added_<type>`, as they are named throughout). */
+const SUMMED_TYPE_COUNTS = sql.join(
+  TYPE_COLUMNS.map(({ added }) => sql`sum(${added})::int AS ${added}`),
+  sql`, `,
+);
+
+/** The hours a sender's day row gains from the batch, in any type (null on a week or month row, which keeps none). */
+const TYPE_HOURS_GAINED = bitOr(TYPE_COLUMNS.map(({ addedHours, beforeHours }) => sql`(${addedHours} & ~${beforeHours})`));
+
+/** How a fold's per-hour figures (users new to the hour, events) are added to stats_hourly (aliased `h`). */
+const ADD_TO_HOURLY = sql`ON CONFLICT (account_id, day, hour, metric, key) DO UPDATE SET users = h.users + excluded.users, count = h.count + excluded.count`;
+
 /**
  * The keys messages are counted under per hour (stats_hourly, metric 'msg'): 'all', each type, WeChat's combined
  * types. Per key: its messages in an hour's totals of the batch (`t`), and a sender's hours with the key on their day
@@ -161,16 +173,14 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       GROUP BY 1, 2, 3, 4
     ), per_day AS (
       -- Per sender and day: the same, and the hours of the day with messages of each type.
-      SELECT account_id, day, wechat_user_id, sum(n)::int AS n,
-             ${sql.join(TYPE_COLUMNS.map(({ added }) => sql`sum(${added})::int AS ${added}`), sql`, `)},
+      SELECT account_id, day, wechat_user_id, sum(n)::int AS n, ${SUMMED_TYPE_COUNTS},
              ${sql.join(TYPE_COLUMNS.map(({ added, addedHours }) => sql`coalesce(bit_or(1 << hour) FILTER (WHERE ${added} > 0), 0) AS ${addedHours}`), sql`, `)}
       FROM per_hour
       GROUP BY 1, 2, 3
     ), added AS (
       -- Per sender and period, from the days: each day's week and month are worked out once, not per message. Hours
       -- are kept on day rows only (null on the others).
-      SELECT d.account_id, p.period, p.period_start, d.wechat_user_id, sum(d.n)::int AS n,
-             ${sql.join(TYPE_COLUMNS.map(({ added }) => sql`sum(d.${added})::int AS ${added}`), sql`, `)},
+      SELECT d.account_id, p.period, p.period_start, d.wechat_user_id, sum(d.n)::int AS n, ${SUMMED_TYPE_COUNTS},
              ${sql.join(TYPE_COLUMNS.map(({ addedHours }) => sql`bit_or(d.${addedHours}) FILTER (WHERE p.period = 'day') AS ${addedHours}`), sql`, `)}
       FROM per_day d
       CROSS JOIN LATERAL (VALUES ('day', d.day), ('week', date_trunc('week', d.day)::date), ('month', date_trunc('month', d.day)::date)) AS p(period, period_start)
@@ -197,7 +207,7 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
              ${sql.join(TYPE_COLUMNS.map(({ addedHours, beforeHours }) => sql`${beforeHours} | ${addedHours}`), sql`, `)}
       FROM counted
       WHERE n_before < ${SENDER_COUNT_CAP} OR ${sql.join(TYPE_COLUMNS.map(({ added, before }) => sql`(${added} > 0 AND ${before} < ${SENDER_COUNT_CAP})`), sql` OR `)}
-         OR coalesce(${sql.join(TYPE_COLUMNS.map(({ addedHours, beforeHours }) => sql`(${addedHours} & ~${beforeHours})`), sql` | `)}, 0) <> 0
+         OR coalesce(${TYPE_HOURS_GAINED}, 0) <> 0
       ON CONFLICT (account_id, period, period_start, wechat_user_id) DO UPDATE
       SET msg_count = excluded.msg_count, ${sql.join(TYPE_COLUMNS.map(({ column }) => sql`${column} = excluded.${column}`), sql`, `)},
           ${sql.join(TYPE_COLUMNS.map(({ hoursColumn }) => sql`${hoursColumn} = excluded.${hoursColumn}`), sql`, `)}
@@ -206,8 +216,7 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       INSERT INTO stats_hourly AS h (account_id, day, hour, metric, key, users, count)
       SELECT account_id, day, hour, 'msg', key, sum(users)::int, sum(count)::int FROM (
         SELECT t.account_id, t.day, t.hour, k.key, 0 AS users, k.count
-        FROM (SELECT account_id, day, hour, sum(n)::int AS n, ${sql.join(TYPE_COLUMNS.map(({ added }) => sql`sum(${added})::int AS ${added}`), sql`, `)}
-              FROM per_hour GROUP BY 1, 2, 3) AS t
+        FROM (SELECT account_id, day, hour, sum(n)::int AS n, ${SUMMED_TYPE_COUNTS} FROM per_hour GROUP BY 1, 2, 3) AS t
         CROSS JOIN LATERAL (VALUES ${sql.join(
           HOURLY_KEYS.map(({ key, count }) => sql`(${key}, ${count})`),
           sql`, `,
@@ -221,10 +230,10 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
           sql`, `,
         )}) AS k(key, gained)
         CROSS JOIN LATERAL ${hoursIn(sql`k.gained`)}
-        WHERE c.period = 'day' AND (${sql.join(TYPE_COLUMNS.map(({ addedHours, beforeHours }) => sql`(c.${addedHours} & ~c.${beforeHours})`), sql` | `)}) <> 0
+        WHERE c.period = 'day' AND ${TYPE_HOURS_GAINED} <> 0
       ) AS deltas
       GROUP BY 1, 2, 3, 5
-      ON CONFLICT (account_id, day, hour, metric, key) DO UPDATE SET users = h.users + excluded.users, count = h.count + excluded.count
+      ${ADD_TO_HOURLY}
     )
     -- One row per period: its senders, messages and buckets, in all, by type and by WeChat combined type.
     INSERT INTO stats_message_periods AS m (account_id, period, period_start, ${sql.join(PERIOD_COLUMNS, sql`, `)})
@@ -369,7 +378,7 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
         FROM per_user_kept k CROSS JOIN LATERAL ${gainedHours(sql`k`)}
       ) AS deltas
       GROUP BY 1, 2, 3, 4, 5
-      ON CONFLICT (account_id, day, hour, metric, key) DO UPDATE SET users = h.users + excluded.users, count = h.count + excluded.count
+      ${ADD_TO_HOURLY}
     ), channel_deltas AS (
       SELECT account_id, day, action, channel, sum(n)::int AS count, count(*) FILTER (WHERE hours_before IS NULL)::int AS users
       FROM per_channel_kept GROUP BY 1, 2, 3, 4
