@@ -39,4 +39,20 @@ describe('calendarDayIn', () => {
     expect(calendarDayIn(new Date('2026-10-31T16:00:00Z'), 'Asia/Shanghai')).toBe('2026-11-01');
     expect(calendarDayIn(new Date('2026-01-01T04:00:00Z'), 'America/New_York')).toBe('2025-12-31');
   });
+
+  it('stays exact whatever zone and minute were asked before (it remembers the day of the last minute per zone)', () => {
+    const asks: Array<[string, string, string]> = [
+      ['2026-10-31T15:59:00.000Z', 'Asia/Shanghai', '2026-10-31'],
+      ['2026-10-31T15:59:59.999Z', 'Asia/Shanghai', '2026-10-31'],
+      ['2026-10-31T15:59:30.000Z', 'America/New_York', '2026-10-31'],
+      ['2026-10-31T16:00:00.000Z', 'Asia/Shanghai', '2026-11-01'],
+      ['2026-10-31T15:59:59.999Z', 'Asia/Shanghai', '2026-10-31'],
+      ['2026-11-01T04:00:00.000Z', 'America/New_York', '2026-11-01'],
+      ['2026-11-01T03:59:59.999Z', 'America/New_York', '2026-10-31'],
+      // Before 1973 a zone's offset could hold seconds (Monrovia's −0:44:30), so its day could change within a minute.
+      ['1971-06-01T00:44:29.000Z', 'Africa/Monrovia', '1971-05-31'],
+      ['1971-06-01T00:44:31.000Z', 'Africa/Monrovia', '1971-06-01'],
+    ];
+    for (const [instant, zone, day] of asks) expect(calendarDayIn(new Date(instant), zone), `${instant} in ${zone}`).toBe(day);
+  });
 });

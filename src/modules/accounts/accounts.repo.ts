@@ -1,4 +1,4 @@
-import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { preparedRead, type Database, type Executor } from '../../db/client.js';
 import { accountMembers, accounts, users } from '../../db/schema/index.js';
 
@@ -71,6 +71,32 @@ export async function findMembership(
     .where(and(eq(accountMembers.accountId, accountId), eq(accountMembers.userId, userId)))
     .limit(1);
   return row;
+}
+
+/**
+ * Every column of accounts (alias `a`) under its property name: a raw read of them gives the row the query builder
+ * gives (bigints and smallints as numbers, timestamps as Dates, by the pool's type parsers), and stays in step with
+ * the schema.
+ */
+const accountColumns = sql.join(
+  Object.entries(getTableColumns(accounts)).map(([property, column]) => sql`a.${sql.identifier(column.name)} AS ${sql.identifier(property)}`),
+  sql`, `,
+);
+
+const membershipById = preparedRead<AccountRow & { memberRole: MemberRole }, { accountId: number; userId: number }>('membership_by_id', sql`
+  SELECT ${accountColumns}, m.role AS "memberRole"
+  FROM account_members m JOIN accounts a ON a.id = m.account_id
+  WHERE m.account_id = ${sql.placeholder('accountId')} AND m.user_id = ${sql.placeholder('userId')}`);
+
+/**
+ * findMembership outside a transaction, as a prepared statement: every account-scoped admin request runs it, and
+ * building the query builder's text each time cost more CPU than PostgreSQL took to answer it.
+ */
+export async function findMembershipPrepared(db: Database, accountId: number, userId: number): Promise<{ account: AccountRow; role: MemberRole } | undefined> {
+  const [row] = await membershipById(db, { accountId, userId });
+  if (!row) return undefined;
+  const { memberRole, ...account } = row;
+  return { account, role: memberRole };
 }
 
 export async function listAccountsOfUser(db: Executor, userId: number): Promise<Array<{ account: AccountRow; role: MemberRole }>> {

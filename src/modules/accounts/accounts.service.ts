@@ -8,6 +8,7 @@ import {
   deleteMember,
   findBroadcastSpeed,
   findMembership,
+  findMembershipPrepared,
   insertAccount,
   listAccountsOfUser,
   listMembers,
@@ -106,7 +107,7 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
      * did not exist), a member without the permission gets 403.
      */
     async authorize(userId: number, accountId: number, permission: Permission): Promise<AccountAccess> {
-      const access = await findMembership(db, accountId, userId);
+      const access = await findMembershipPrepared(db, accountId, userId);
       if (!access) throw new AppError('ACCOUNT_NOT_FOUND', `Account ${accountId} was not found`);
       if (!roleAllows(access.role, permission)) {
         throw new AppError('FORBIDDEN', `The ${access.role} role may not do this on account ${accountId}`, { permission });
