@@ -58,19 +58,14 @@ export async function findAccountByAppid(db: Executor, appid: string): Promise<A
   return row;
 }
 
-/** The account together with the user's role in it; undefined when either is missing. */
-export async function findMembership(
-  db: Executor,
-  accountId: number,
-  userId: number,
-): Promise<{ account: AccountRow; role: MemberRole } | undefined> {
+/** The user's role in the account (within a transaction: the member changes check it), or undefined for a non-member. */
+export async function findMemberRole(db: Executor, accountId: number, userId: number): Promise<MemberRole | undefined> {
   const [row] = await db
-    .select({ account: accounts, role: accountMembers.role })
+    .select({ role: accountMembers.role })
     .from(accountMembers)
-    .innerJoin(accounts, eq(accounts.id, accountMembers.accountId))
     .where(and(eq(accountMembers.accountId, accountId), eq(accountMembers.userId, userId)))
     .limit(1);
-  return row;
+  return row?.role;
 }
 
 /**
@@ -89,10 +84,11 @@ const membershipById = preparedRead<AccountRow & { memberRole: MemberRole }, { a
   WHERE m.account_id = ${sql.placeholder('accountId')} AND m.user_id = ${sql.placeholder('userId')}`);
 
 /**
- * findMembership outside a transaction, as a prepared statement: every account-scoped admin request runs it, and
- * building the query builder's text each time cost more CPU than PostgreSQL took to answer it.
+ * The account together with the user's role in it; undefined when either is missing. A prepared statement: every
+ * account-scoped admin request runs it, and the query builder's text built and planned each time cost more than
+ * PostgreSQL took to answer it.
  */
-export async function findMembershipPrepared(db: Database, accountId: number, userId: number): Promise<{ account: AccountRow; role: MemberRole } | undefined> {
+export async function findMembership(db: Database, accountId: number, userId: number): Promise<{ account: AccountRow; role: MemberRole } | undefined> {
   const [row] = await membershipById(db, { accountId, userId });
   if (!row) return undefined;
   const { memberRole, ...account } = row;

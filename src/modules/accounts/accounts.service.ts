@@ -7,8 +7,8 @@ import {
   countOwnersForUpdate,
   deleteMember,
   findBroadcastSpeed,
+  findMemberRole,
   findMembership,
-  findMembershipPrepared,
   insertAccount,
   listAccountsOfUser,
   listMembers,
@@ -107,7 +107,7 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
      * did not exist), a member without the permission gets 403.
      */
     async authorize(userId: number, accountId: number, permission: Permission): Promise<AccountAccess> {
-      const access = await findMembershipPrepared(db, accountId, userId);
+      const access = await findMembership(db, accountId, userId);
       if (!access) throw new AppError('ACCOUNT_NOT_FOUND', `Account ${accountId} was not found`);
       if (!roleAllows(access.role, permission)) {
         throw new AppError('FORBIDDEN', `The ${access.role} role may not do this on account ${accountId}`, { permission });
@@ -177,8 +177,8 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
       return db.transaction(async (tx) => {
         if (input.role !== 'owner') {
           const owners = await countOwnersForUpdate(tx, accountId);
-          const current = await findMembership(tx, accountId, user.id);
-          if (current?.role === 'owner' && owners <= 1) {
+          const current = await findMemberRole(tx, accountId, user.id);
+          if (current === 'owner' && owners <= 1) {
             throw new AppError('LAST_OWNER', 'An account must keep at least one owner');
           }
         }
@@ -190,9 +190,9 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
     async removeMember(accountId: number, userId: number): Promise<void> {
       await db.transaction(async (tx) => {
         const owners = await countOwnersForUpdate(tx, accountId);
-        const current = await findMembership(tx, accountId, userId);
+        const current = await findMemberRole(tx, accountId, userId);
         if (!current) throw new AppError('USER_NOT_FOUND', `User ${userId} is not a member of this account`);
-        if (current.role === 'owner' && owners <= 1) throw new AppError('LAST_OWNER', 'An account must keep at least one owner');
+        if (current === 'owner' && owners <= 1) throw new AppError('LAST_OWNER', 'An account must keep at least one owner');
         await deleteMember(tx, accountId, userId);
       });
     },
