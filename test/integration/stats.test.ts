@@ -61,6 +61,48 @@ async function hourlyMessageRollups(accountId: number) {
   return rolled.rows;
 }
 
+/**
+ * Senders (distinct in the period), messages and senders by messages sent per day, ISO week and month and per type
+ * ('all', each type, WeChat's combined types), as a recount from the events gives them.
+ */
+async function messagePeriodRecount(accountId: number) {
+  const recounted = await db().execute(sql`
+    WITH events AS (
+      SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day, msg_type, wechat_user_id FROM messages WHERE account_id = ${accountId}
+    ), per_sender AS (
+      SELECT p.period, p.start, t AS msg_type, wechat_user_id, count(*) AS n
+      FROM events
+      CROSS JOIN LATERAL (VALUES ('day', day), ('week', date_trunc('week', day)::date), ('month', date_trunc('month', day)::date)) AS p(period, start)
+      CROSS JOIN LATERAL unnest(ARRAY[msg_type, 'all',
+        CASE WHEN msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN msg_type IN ('link', 'location') THEN 'wechat:6' END]) AS t
+      WHERE t IS NOT NULL
+      GROUP BY 1, 2, 3, 4)
+    -- Senders by messages sent (1–5, 6–10, more) are kept for all types together only.
+    SELECT period, start::text, msg_type, count(*)::int AS msg_user, sum(n)::int AS msg_count,
+           count(*) FILTER (WHERE n BETWEEN 1 AND 5 AND msg_type = 'all')::int AS b1, count(*) FILTER (WHERE n BETWEEN 6 AND 10 AND msg_type = 'all')::int AS b2,
+           count(*) FILTER (WHERE n > 10 AND msg_type = 'all')::int AS b3
+    FROM per_sender GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
+  return recounted.rows;
+}
+
+/**
+ * The same figures as the fold keeps them: a row per period, taken apart into a row per type with messages (WeChat's
+ * combined types have their own distinct senders and their types' messages).
+ */
+async function messagePeriodRollups(accountId: number) {
+  const rolled = await db().execute(sql`
+    SELECT m.period, m.period_start::text AS start, t.msg_type, t.msg_user, t.msg_count, t.b1, t.b2, t.b3
+    FROM stats_message_periods m
+    CROSS JOIN LATERAL (VALUES ('all', m.msg_user, m.msg_count, m.senders_1_to_5, m.senders_6_to_10, m.senders_over_10),
+      ('text', m.text_user, m.text_count, 0, 0, 0), ('image', m.image_user, m.image_count, 0, 0, 0), ('voice', m.voice_user, m.voice_count, 0, 0, 0),
+      ('video', m.video_user, m.video_count, 0, 0, 0), ('shortvideo', m.shortvideo_user, m.shortvideo_count, 0, 0, 0),
+      ('location', m.location_user, m.location_count, 0, 0, 0), ('link', m.link_user, m.link_count, 0, 0, 0),
+      ('wechat:4', m.wechat_4_user, m.video_count + m.shortvideo_count, 0, 0, 0), ('wechat:6', m.wechat_6_user, m.link_count + m.location_count, 0, 0, 0))
+      AS t(msg_type, msg_user, msg_count, b1, b2, b3)
+    WHERE m.account_id = ${accountId} AND t.msg_count > 0 ORDER BY 1, 2, 3`);
+  return rolled.rows;
+}
+
 /** Article engagement per article and day, per day and channel, and per hour, as a recount from the events gives it. */
 const engagementRecount = async (accountId: number) => ({
   perArticle: (
@@ -276,24 +318,7 @@ describe('statistics', () => {
                count(*) FILTER (WHERE kind = 'subscribe')::int AS new_user, count(*) FILTER (WHERE kind = 'unsubscribe')::int AS cancel_user
         FROM follow_events WHERE account_id = ${account.id} GROUP BY 1, 2 ORDER BY 1, 2`)
       ).rows,
-      messages: (
-        await db().execute(sql`
-        WITH events AS (
-          SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day, msg_type, wechat_user_id FROM messages WHERE account_id = ${account.id}
-        ), per_sender AS (
-          SELECT p.period, p.start, t AS msg_type, wechat_user_id, count(*) AS n
-          FROM events
-          CROSS JOIN LATERAL (VALUES ('day', day), ('week', date_trunc('week', day)::date), ('month', date_trunc('month', day)::date)) AS p(period, start)
-          CROSS JOIN LATERAL unnest(ARRAY[msg_type, 'all',
-            CASE WHEN msg_type IN ('video', 'shortvideo') THEN 'wechat:4' WHEN msg_type IN ('link', 'location') THEN 'wechat:6' END]) AS t
-          WHERE t IS NOT NULL
-          GROUP BY 1, 2, 3, 4)
-        -- Senders by messages sent (1–5, 6–10, more) are kept for all types together only.
-        SELECT period, start::text, msg_type, count(*)::int AS msg_user, sum(n)::int AS msg_count,
-               count(*) FILTER (WHERE n BETWEEN 1 AND 5 AND msg_type = 'all')::int AS b1, count(*) FILTER (WHERE n BETWEEN 6 AND 10 AND msg_type = 'all')::int AS b2,
-               count(*) FILTER (WHERE n > 10 AND msg_type = 'all')::int AS b3
-        FROM per_sender GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
-      ).rows,
+      messages: await messagePeriodRecount(account.id),
     });
     const rollups = async () => ({
       follows: (
@@ -302,20 +327,7 @@ describe('statistics', () => {
         FROM stats_follow_daily CROSS JOIN LATERAL jsonb_each(by_scene) AS s
         WHERE account_id = ${account.id} ORDER BY 1, 2`)
       ).rows,
-      // A row per period, taken apart into a row per type with messages: WeChat's combined types have their own
-      // (distinct) senders and their types' messages.
-      messages: (
-        await db().execute(sql`
-        SELECT m.period, m.period_start::text AS start, t.msg_type, t.msg_user, t.msg_count, t.b1, t.b2, t.b3
-        FROM stats_message_periods m
-        CROSS JOIN LATERAL (VALUES ('all', m.msg_user, m.msg_count, m.senders_1_to_5, m.senders_6_to_10, m.senders_over_10),
-          ('text', m.text_user, m.text_count, 0, 0, 0), ('image', m.image_user, m.image_count, 0, 0, 0), ('voice', m.voice_user, m.voice_count, 0, 0, 0),
-          ('video', m.video_user, m.video_count, 0, 0, 0), ('shortvideo', m.shortvideo_user, m.shortvideo_count, 0, 0, 0),
-          ('location', m.location_user, m.location_count, 0, 0, 0), ('link', m.link_user, m.link_count, 0, 0, 0),
-          ('wechat:4', m.wechat_4_user, m.video_count + m.shortvideo_count, 0, 0, 0), ('wechat:6', m.wechat_6_user, m.link_count + m.location_count, 0, 0, 0))
-          AS t(msg_type, msg_user, msg_count, b1, b2, b3)
-        WHERE m.account_id = ${account.id} AND t.msg_count > 0 ORDER BY 1, 2, 3`)
-      ).rows,
+      messages: await messagePeriodRollups(account.id),
     });
     // Engagement: per article and day (users that day, events, users new to the article), per channel and day, and
     // per hour by channel and by article, each as a recount from the events gives it.
@@ -387,7 +399,7 @@ describe('statistics', () => {
     expect(await engagementRollups(account.id)).toEqual(await engagementRecount(account.id));
   });
 
-  it('counts a sender once per hour and key however the folds fall, late messages included', async () => {
+  it('counts a sender once per hour and key, and chatty senders past the cap once per week and month, however the folds fall, late messages included', async () => {
     const { owner, account } = await setup();
     const users = await Promise.all(Array.from({ length: 3 }, () => createWechatUser(ctx.app)));
     for (const user of users) await follow(ctx.app, user, account.appid);
@@ -419,6 +431,9 @@ describe('statistics', () => {
     expect(chatty.rows[0]!.messages).toBeGreaterThan(15);
     expect(chatty.rows[0]!.hours).toBeGreaterThan(5);
     expect(await hourlyMessageRollups(account.id)).toEqual(recounted);
+    // Past the cap in a day, a sender's week and month are not looked up again (they are past it too) while the
+    // batch adds only types the day is past the cap in; a new type, or a late message of another day, is looked up.
+    expect(await messagePeriodRollups(account.id)).toEqual(await messagePeriodRecount(account.id));
     // The routes read them so: the activation by hour of the first day.
     const hours = await stats(owner, account.id, 'activation/hourly', 'date=2026-10-31');
     const first = recounted.filter((row) => row.day === '2026-10-31' && row.key === 'all');
@@ -428,6 +443,53 @@ describe('statistics', () => {
     // A recount gives the same hours.
     await recountAccount(db(), account.id, 'Asia/Shanghai');
     expect(await hourlyMessageRollups(account.id)).toEqual(recounted);
+    expect(await messagePeriodRollups(account.id)).toEqual(await messagePeriodRecount(account.id));
+  });
+
+  it("counts a sender past the cap into a new type, and a late message beside a new day's, in the week and month", async () => {
+    const { owner, account } = await setup();
+    const [chatty, quiet] = await Promise.all([createWechatUser(ctx.app), createWechatUser(ctx.app)]);
+    for (const user of [chatty, quiet]) await follow(ctx.app, user!, account.appid);
+    // Wednesday 4 November 2026 in Shanghai, then the Thursday: one ISO week, one month.
+    const at = (time: string) => ctx.clock.set(new Date(`${time}+08:00`).toISOString());
+    const fold = () => worker().statsFolder.catchUp();
+    at('2026-11-04T09:00:00');
+    for (let i = 0; i < 12; i++) await say(chatty!, account, 'text');
+    await fold();
+    // Past the cap in all, but new to images: the week and month gain an image sender.
+    at('2026-11-04T10:00:00');
+    await say(chatty!, account, 'image');
+    await fold();
+    // Past the cap in all and in texts: nothing moves in the week and month but the messages.
+    at('2026-11-04T11:00:00');
+    await say(chatty!, account, 'text');
+    await say(quiet!, account, 'text');
+    await fold();
+    // One batch: a late text of the Wednesday (settled) and the Thursday's first video (not): the week and month
+    // gain a video sender.
+    at('2026-11-05T08:00:00');
+    await say(chatty!, account, 'video');
+    at('2026-11-04T23:30:00');
+    await say(chatty!, account, 'text');
+    await fold();
+    // The quiet sender past the cap over two days of the week, not in either: the week's bucket moves.
+    for (const time of ['2026-11-04T12:00:00', '2026-11-05T12:00:00']) {
+      at(time);
+      for (let i = 0; i < 6; i++) await say(quiet!, account, 'link');
+      await fold();
+    }
+    const recounted = await messagePeriodRecount(account.id);
+    const row = (period: string, start: string, type: string) => recounted.find((r) => r.period === period && r.start === start && r.msg_type === type);
+    for (const [period, start] of [['week', '2026-11-02'], ['month', '2026-11-01']]) {
+      expect(row(period!, start!, 'image')).toMatchObject({ msg_user: 1, msg_count: 1 });
+      expect(row(period!, start!, 'video')).toMatchObject({ msg_user: 1, msg_count: 1 });
+      expect(row(period!, start!, 'all')).toMatchObject({ msg_user: 2, msg_count: 29, b1: 0, b2: 0, b3: 2 });
+    }
+    expect(await messagePeriodRollups(account.id)).toEqual(recounted);
+    const weeks = await stats(owner, account.id, 'activation', 'from=2026-11-02&to=2026-11-05&granularity=week');
+    expect(weeks[0]).toMatchObject({ refDate: '2026-11-02', msgUser: 2, msgCount: 29, distribution: { '1-5': 0, '6-10': 0, '>10': 2 } });
+    await recountAccount(db(), account.id, 'Asia/Shanghai');
+    expect(await messagePeriodRollups(account.id)).toEqual(recounted);
   });
 
   it('counts a reader once per hour, channel and article however the folds fall, late engagements included', async () => {

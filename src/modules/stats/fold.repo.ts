@@ -80,6 +80,42 @@ const HOURLY_KEYS: Array<{ key: string; count: SQL; addedHours: SQL; beforeHours
  */
 const hoursIn = (hours: SQL) => sql`(SELECT hour FROM generate_series(0, 23) AS hour WHERE ${hours} <> 0 AND ${hours} & (1 << hour) <> 0) AS g`;
 
+/** The counts and hours a sender's rows gain from the batch (`added_<type>`, `added_hours_<type>`) of the row aliased `from`. */
+const addedColumns = (from: SQL) =>
+  sql.join([...TYPE_COLUMNS.map(({ added }) => sql`${from}.${added}`), ...TYPE_COLUMNS.map(({ addedHours }) => sql`${from}.${addedHours}`)], sql`, `);
+
+/**
+ * A sender's counts and hours in one of their stats_period_senders rows (aliased `s`) before the batch: `n_before`, `before_<type>`, `before_hours_<type>`, 0 where there is no row
+ * (a new sender). With `atCap`, when it holds, the cap in every count instead of a row: see SETTLED.
+ *
+ * The row is looked up by primary key, sender by sender (LIMIT 1): as a plain join PostgreSQL preferred to hash the
+ * whole table (every account's senders of every period), which cost a 100-message fold three times what the lookups
+ * do. The fold is the only writer of these rows (it holds the cursor), so what the statement read is what it overwrites.
+ */
+function senderBefore(atCap?: SQL): SQL {
+  const count = (column: ReturnType<typeof sql.identifier>) => (atCap ? sql`CASE WHEN ${atCap} THEN ${SENDER_COUNT_CAP} ELSE coalesce(s.${column}, 0) END` : sql`coalesce(s.${column}, 0)`);
+  return sql.join(
+    [
+      sql`${count(sql.identifier('msg_count'))} AS n_before`,
+      ...TYPE_COLUMNS.map(({ column, before }) => sql`${count(column)} AS ${before}`),
+      ...TYPE_COLUMNS.map(({ hoursColumn, beforeHours }) => sql`coalesce(s.${hoursColumn}, 0) AS ${beforeHours}`),
+    ],
+    sql`, `,
+  );
+}
+
+/**
+ * Whether a sender's day (a row of day_counted) was settled before the batch: at the cap in all and in every type the
+ * batch adds to. Their week and month were then at the cap in those too (they count all the day's messages and
+ * more), so the batch moves nothing there but the messages: no sender new to the period or type, no bucket change,
+ * no write. In the steady state of a chatty account most senders are settled, and each then costs one lookup (their
+ * day), not three.
+ */
+const SETTLED = sql`n_before >= ${SENDER_COUNT_CAP} AND ${sql.join(
+  TYPE_COLUMNS.map(({ added, before }) => sql`(${added} = 0 OR ${before} >= ${SENDER_COUNT_CAP})`),
+  sql` AND `,
+)}`;
+
 /**
  * What the fold adds to each column of a period's stats_message_periods row, from `counted` (one row per sender and
  * period, with the sender's counts added by the batch and kept before it) grouped by period. A sender is new to the
@@ -177,25 +213,31 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
              ${sql.join(TYPE_COLUMNS.map(({ added, addedHours }) => sql`coalesce(bit_or(1 << hour) FILTER (WHERE ${added} > 0), 0) AS ${addedHours}`), sql`, `)}
       FROM per_hour
       GROUP BY 1, 2, 3
-    ), added AS (
-      -- Per sender and period, from the days: each day's week and month are worked out once, not per message. Hours
-      -- are kept on day rows only (null on the others).
+    ), day_counted AS (
+      -- Per sender and day, with the sender's day row as it was before the batch (see senderBefore).
+      SELECT d.account_id, 'day' AS period, d.day AS period_start, d.wechat_user_id, d.n, ${addedColumns(sql`d`)}, ${senderBefore()}
+      FROM per_day d LEFT JOIN LATERAL (
+        SELECT * FROM stats_period_senders s
+        WHERE s.account_id = d.account_id AND s.period = 'day' AND s.period_start = d.day AND s.wechat_user_id = d.wechat_user_id
+        LIMIT 1) s ON true
+    ), period_added AS (
+      -- Per sender, week and month: the days summed (each day's week and month worked out once, not per message), and
+      -- whether every one of those days was settled (see SETTLED). Hours are kept on day rows only.
       SELECT d.account_id, p.period, p.period_start, d.wechat_user_id, sum(d.n)::int AS n, ${SUMMED_TYPE_COUNTS},
-             ${sql.join(TYPE_COLUMNS.map(({ addedHours }) => sql`bit_or(d.${addedHours}) FILTER (WHERE p.period = 'day') AS ${addedHours}`), sql`, `)}
-      FROM per_day d
-      CROSS JOIN LATERAL (VALUES ('day', d.day), ('week', date_trunc('week', d.day)::date), ('month', date_trunc('month', d.day)::date)) AS p(period, period_start)
+             ${sql.join(TYPE_COLUMNS.map(({ addedHours }) => sql`NULL::int AS ${addedHours}`), sql`, `)}, bool_and(${SETTLED}) AS settled
+      FROM day_counted d
+      CROSS JOIN LATERAL (VALUES ('week', date_trunc('week', d.period_start)::date), ('month', date_trunc('month', d.period_start)::date)) AS p(period, period_start)
       GROUP BY 1, 2, 3, 4
     ), counted AS (
-      -- With each sender's counts and hours before the batch (0 for a new sender). The fold is the only writer of
-      -- these rows (it holds the cursor), so what this statement read is what it overwrites. Looked up by primary key,
-      -- sender by sender: as a plain join PostgreSQL preferred to hash the whole table (every account's senders of
-      -- every period), which cost a 100-message fold three times what the lookups do; LIMIT 1 keeps it from doing so.
-      SELECT a.*, coalesce(s.msg_count, 0) AS n_before,
-             ${sql.join(TYPE_COLUMNS.map(({ column, before }) => sql`coalesce(s.${column}, 0) AS ${before}`), sql`, `)},
-             ${sql.join(TYPE_COLUMNS.map(({ hoursColumn, beforeHours }) => sql`coalesce(s.${hoursColumn}, 0) AS ${beforeHours}`), sql`, `)}
-      FROM added a LEFT JOIN LATERAL (
+      -- Every sender's day, week and month with its counts and hours before the batch. A week or month whose days
+      -- were all settled is not looked up: its counts are at the cap too, and given as the cap, nothing is written or
+      -- counted for it but its messages.
+      SELECT * FROM day_counted
+      UNION ALL
+      SELECT a.account_id, a.period, a.period_start, a.wechat_user_id, a.n, ${addedColumns(sql`a`)}, ${senderBefore(sql`a.settled`)}
+      FROM period_added a LEFT JOIN LATERAL (
         SELECT * FROM stats_period_senders s
-        WHERE s.account_id = a.account_id AND s.period = a.period AND s.period_start = a.period_start AND s.wechat_user_id = a.wechat_user_id
+        WHERE NOT a.settled AND s.account_id = a.account_id AND s.period = a.period AND s.period_start = a.period_start AND s.wechat_user_id = a.wechat_user_id
         LIMIT 1) s ON true
     ), kept AS (
       -- Written only where a count or an hour moves: a sender past the cap in every type the batch added, in hours
