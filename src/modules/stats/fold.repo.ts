@@ -85,8 +85,9 @@ const addedColumns = (from: SQL) =>
   sql.join([...TYPE_COLUMNS.map(({ added }) => sql`${from}.${added}`), ...TYPE_COLUMNS.map(({ addedHours }) => sql`${from}.${addedHours}`)], sql`, `);
 
 /**
- * A sender's counts and hours in one of their stats_period_senders rows (aliased `s`) before the batch: `n_before`, `before_<type>`, `before_hours_<type>`, 0 where there is no row
- * (a new sender). With `atCap`, when it holds, the cap in every count instead of a row: see SETTLED.
+ * A sender's counts and hours in one of their stats_period_senders rows (aliased `s`) before the batch: `n_before`,
+ * `before_<type>`, `before_hours_<type>`, 0 where there is no row (a new sender). With `atCap`, where it holds, the
+ * cap in every count instead of the row's: see SETTLED.
  *
  * The row is looked up by primary key, sender by sender (LIMIT 1): as a plain join PostgreSQL preferred to hash the
  * whole table (every account's senders of every period), which cost a 100-message fold three times what the lookups
