@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { SENDER_TYPE_COLUMNS } from '../../src/db/schema/stats.js';
 import { WechatError } from '../../src/errors.js';
+import { MESSAGE_TYPES } from '../../src/modules/followers/wechat-constants.js';
 import { recountAccount, ROLLUP_TABLES } from '../../src/modules/stats/fold.repo.js';
 import { startStatsFolder } from '../../src/modules/stats/stats.folder.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
@@ -23,16 +25,19 @@ async function setup() {
   return { owner, account };
 }
 
-async function say(user: WechatUserSession, account: CreatedAccount, msgType: 'text' | 'image' | 'video' | 'shortvideo' | 'link' = 'text') {
-  const fields =
-    msgType === 'text'
-      ? { content: 'hi' }
-      : msgType === 'image'
-        ? { picUrl: 'https://example.com/p.png' }
-        : msgType === 'link'
-          ? { title: 'a link', description: 'shared', url: 'https://example.com/a' }
-          : { videoUrl: 'https://example.com/v.mp4', thumbUrl: 'https://example.com/t.jpg' };
-  const payload = { appid: account.appid, msgType, ...fields };
+/** The fields of a message of each type the client API takes. */
+const MESSAGE_FIELDS = {
+  text: { content: 'hi' },
+  image: { picUrl: 'https://example.com/p.png' },
+  voice: { format: 'amr' },
+  video: { videoUrl: 'https://example.com/v.mp4', thumbUrl: 'https://example.com/t.jpg' },
+  shortvideo: { videoUrl: 'https://example.com/v.mp4', thumbUrl: 'https://example.com/t.jpg' },
+  location: { latitude: 22.54, longitude: 114.06, scale: 15, label: '深圳' },
+  link: { title: 'a link', description: 'shared', url: 'https://example.com/a' },
+} as const;
+
+async function say(user: WechatUserSession, account: CreatedAccount, msgType: keyof typeof MESSAGE_FIELDS = 'text') {
+  const payload = { appid: account.appid, msgType, ...MESSAGE_FIELDS[msgType] };
   const response = await ctx.app.inject({ method: 'POST', url: '/client/v1/messages', headers: user.headers, payload });
   expect(response.statusCode, response.body).toBe(201);
 }
@@ -100,6 +105,35 @@ async function messagePeriodRollups(accountId: number) {
       ('wechat:4', m.wechat_4_user, m.video_count + m.shortvideo_count, 0, 0, 0), ('wechat:6', m.wechat_6_user, m.link_count + m.location_count, 0, 0, 0))
       AS t(msg_type, msg_user, msg_count, b1, b2, b3)
     WHERE m.account_id = ${accountId} AND t.msg_count > 0 ORDER BY 1, 2, 3`);
+  return rolled.rows;
+}
+
+/**
+ * Each sender's messages per day, ISO week and month, in all and per type, capped at 11 (all the buckets of messages
+ * sent need), as a recount from the events gives them.
+ */
+async function senderPeriodRecount(accountId: number) {
+  const recounted = await db().execute(sql`
+    SELECT p.period, p.start::text, wechat_user_id, least(count(*), 11)::int AS msg_count,
+           ${sql.join(
+             MESSAGE_TYPES.map((type) => sql`least(count(*) FILTER (WHERE msg_type = ${type}), 11)::int AS ${sql.identifier(type)}`),
+             sql`, `,
+           )}
+    FROM (SELECT (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day, msg_type, wechat_user_id FROM messages WHERE account_id = ${accountId}) AS e
+    CROSS JOIN LATERAL (VALUES ('day', day), ('week', date_trunc('week', day)::date), ('month', date_trunc('month', day)::date)) AS p(period, start)
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`);
+  return recounted.rows;
+}
+
+/** The same counts as the fold keeps them (stats_period_senders). */
+async function senderPeriodRollups(accountId: number) {
+  const rolled = await db().execute(sql`
+    SELECT period, period_start::text AS start, wechat_user_id, msg_count,
+           ${sql.join(
+             MESSAGE_TYPES.map((type) => sql`${sql.identifier(SENDER_TYPE_COLUMNS[type])} AS ${sql.identifier(type)}`),
+             sql`, `,
+           )}
+    FROM stats_period_senders WHERE account_id = ${accountId} ORDER BY 1, 2, 3`);
   return rolled.rows;
 }
 
@@ -434,6 +468,7 @@ describe('statistics', () => {
     // Past the cap in a day, a sender's week and month are not looked up again (they are past it too) while the
     // batch adds only types the day is past the cap in; a new type, or a late message of another day, is looked up.
     expect(await messagePeriodRollups(account.id)).toEqual(await messagePeriodRecount(account.id));
+    expect(await senderPeriodRollups(account.id)).toEqual(await senderPeriodRecount(account.id));
     // The routes read them so: the activation by hour of the first day.
     const hours = await stats(owner, account.id, 'activation/hourly', 'date=2026-10-31');
     const first = recounted.filter((row) => row.day === '2026-10-31' && row.key === 'all');
@@ -478,18 +513,45 @@ describe('statistics', () => {
       for (let i = 0; i < 6; i++) await say(quiet!, account, 'link');
       await fold();
     }
+    // Per type, a sender past the cap in another type moving into it on the same day (the check of that type in
+    // what makes a day settled): the week and month gain a sender of the type, and of WeChat's combined type.
+    at('2026-11-05T13:00:00');
+    const movers = await Promise.all(MESSAGE_TYPES.map(() => createWechatUser(ctx.app)));
+    for (const [index, type] of MESSAGE_TYPES.entries()) {
+      await follow(ctx.app, movers[index]!, account.appid);
+      for (let i = 0; i < 11; i++) await say(movers[index]!, account, type === 'text' ? 'image' : 'text');
+    }
+    await fold();
+    at('2026-11-05T14:00:00');
+    for (const [index, type] of MESSAGE_TYPES.entries()) await say(movers[index]!, account, type);
+    await fold();
+    // At 11 in all but 10 in texts, a day is not settled by another text: its week and month reach 11 texts too.
+    const edge = await createWechatUser(ctx.app);
+    await follow(ctx.app, edge, account.appid);
+    at('2026-11-05T15:00:00');
+    await say(edge, account, 'image');
+    for (let i = 0; i < 10; i++) await say(edge, account, 'text');
+    await fold();
+    await say(edge, account, 'text');
+    await fold();
+    expect(await senderPeriodRollups(account.id)).toEqual(await senderPeriodRecount(account.id));
     const recounted = await messagePeriodRecount(account.id);
     const row = (period: string, start: string, type: string) => recounted.find((r) => r.period === period && r.start === start && r.msg_type === type);
+    // Senders of each type in the week and the month: the chatty one (texts, an image, a video), the quiet one (a
+    // text, links), the movers (texts, or images for the one moving to texts, then their new type) and the edge one.
+    const senders = { text: 10, image: 4, voice: 1, video: 2, shortvideo: 1, location: 1, link: 2, 'wechat:4': 3, 'wechat:6': 3 };
     for (const [period, start] of [['week', '2026-11-02'], ['month', '2026-11-01']]) {
-      expect(row(period!, start!, 'image')).toMatchObject({ msg_user: 1, msg_count: 1 });
-      expect(row(period!, start!, 'video')).toMatchObject({ msg_user: 1, msg_count: 1 });
-      expect(row(period!, start!, 'all')).toMatchObject({ msg_user: 2, msg_count: 29, b1: 0, b2: 0, b3: 2 });
+      for (const [type, msgUser] of Object.entries(senders)) expect(row(period!, start!, type), `${period} ${type}`).toMatchObject({ msg_user: msgUser });
+    }
+    for (const [period, start] of [['week', '2026-11-02'], ['month', '2026-11-01']]) {
+      expect(row(period!, start!, 'all')).toMatchObject({ msg_user: 10, msg_count: 29 + 7 * 12 + 12, b1: 0, b2: 0, b3: 10 });
     }
     expect(await messagePeriodRollups(account.id)).toEqual(recounted);
     const weeks = await stats(owner, account.id, 'activation', 'from=2026-11-02&to=2026-11-05&granularity=week');
-    expect(weeks[0]).toMatchObject({ refDate: '2026-11-02', msgUser: 2, msgCount: 29, distribution: { '1-5': 0, '6-10': 0, '>10': 2 } });
+    expect(weeks[0]).toMatchObject({ refDate: '2026-11-02', msgUser: 10, msgCount: 125, distribution: { '1-5': 0, '6-10': 0, '>10': 10 } });
     await recountAccount(db(), account.id, 'Asia/Shanghai');
     expect(await messagePeriodRollups(account.id)).toEqual(recounted);
+    expect(await senderPeriodRollups(account.id)).toEqual(await senderPeriodRecount(account.id));
   });
 
   it('counts a reader once per hour, channel and article however the folds fall, late engagements included', async () => {

@@ -110,7 +110,8 @@ function senderBefore(atCap?: SQL): SQL {
  * batch adds to. Their week and month were then at the cap in those too (they count all the day's messages and
  * more), so the batch moves nothing there but the messages: no sender new to the period or type, no bucket change,
  * no write. In the steady state of a chatty account most senders are settled, and each then costs one lookup (their
- * day), not three.
+ * day), not three. The count in all is checked too, though an added type's implies it: a message of a type outside
+ * MESSAGE_TYPES (no constraint refuses one) adds to the count in all alone.
  */
 const SETTLED = sql`n_before >= ${SENDER_COUNT_CAP} AND ${sql.join(
   TYPE_COLUMNS.map(({ added, before }) => sql`(${added} = 0 OR ${before} >= ${SENDER_COUNT_CAP})`),
