@@ -239,15 +239,6 @@ export type ArticleDayFigures = { refDate: string; msgDataId: number; articleInd
 /** A key for an article (msg_data_id + index) in a Map: a number, so a year of rows builds no key strings. */
 const articleKey = (msgDataId: number, articleIndex: number) => msgDataId * 65_536 + articleIndex;
 
-/**
- * Engagement per day and article from `from` to `to`, for every article of the account with any: one row each with
- * the article's title ('' for an article of no sent news broadcast), fields in the API's order, ordered by day,
- * msg_data_id and index (the order of stats_article_days_day_idx, so the rows can come off the index unsorted).
- * The titles (of the sent articles of the broadcasts with rows in the range, not of every article the account ever
- * sent: years of daily news are thousands) are read beside the rows and set on them here: each is then decoded once,
- * not once per day. Both statements are prepared (the year's read is the stats API's heaviest, and planning was a
- * measurable part of it).
- */
 const articleDayFigureRows = preparedRead<Omit<ArticleDayFigures, 'refDate'> & { refDate: number }, AccountDays>('stats_article_day_figures', sql`
   SELECT ${epochDays(sql`d.day`)} AS "refDate", d.msg_data_id AS "msgDataId", d.article_index AS "articleIndex", '' AS title, ${articleDayFigures}
   FROM stats_article_days d
@@ -259,6 +250,15 @@ const rangeArticleTitles = preparedRead<{ msgDataId: number; articleIndex: numbe
   WHERE ${ofAccount(sql`a.account_id`)} AND NOT b.is_preview
     AND a.msg_data_id IN (SELECT r.msg_data_id FROM stats_article_days r WHERE ${ofAccount(sql`r.account_id`)} AND ${inRange(sql`r.day`)})`);
 
+/**
+ * Engagement per day and article from `from` to `to`, for every article of the account with any: one row each with
+ * the article's title ('' for an article of no sent news broadcast), fields in the API's order, ordered by day,
+ * msg_data_id and index (the order of stats_article_days_day_idx, so the rows can come off the index unsorted).
+ * The titles (of the sent articles of the broadcasts with rows in the range, not of every article the account ever
+ * sent: years of daily news are thousands) are read beside the rows and set on them here: each is then decoded once,
+ * not once per day. Both statements are prepared (the year's read is the stats API's heaviest, and planning was a
+ * measurable part of it).
+ */
 export async function listArticleDayFigures(db: Database, accountId: number, from: string, to: string): Promise<ArticleDayFigures[]> {
   const [rows, titles] = await Promise.all([articleDayFigureRows(db, { accountId, from, to }), rangeArticleTitles(db, { accountId, from, to })]);
   const titleOf = new Map(titles.map((article) => [articleKey(article.msgDataId, article.articleIndex), article.title]));
