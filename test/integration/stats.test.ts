@@ -589,6 +589,42 @@ describe('statistics', () => {
     expect(await engagementRollups(account.id)).toEqual(recounted);
   });
 
+  it("moves a reader's first day with an article back when a late engagement of an earlier day is folded beside one of a day already counted", async () => {
+    const { owner, account } = await setup();
+    const reader = await createWechatUser(ctx.app);
+    await follow(ctx.app, reader, account.appid);
+    ctx.clock.set('2026-10-31T14:00:00Z'); // 22:00 on Oct 31 in Shanghai
+    const sent = await sendBroadcast(ctx.app, owner, account.id, { target: { all: true }, message: newsMessage(1) });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const msgDataId = (await waitForFinish(ctx.app, owner, account.id, sent.json().id)).msgDataId as number;
+    const read = async (at: string) => {
+      ctx.clock.set(at);
+      const payload = { appid: account.appid, msgDataId, articleIndex: 1, action: 'read', source: 'session' };
+      const response = await ctx.app.inject({ method: 'POST', url: '/client/v1/engagements', headers: reader.headers, payload });
+      expect(response.statusCode, response.body).toBe(201);
+    };
+    const readersToDate = async () => {
+      ctx.clock.set('2026-11-01T12:00:00Z');
+      const items = (await stats(owner, account.id, `articles/${msgDataId}`, '')) as Array<{ refDate: string; intPageReadUser: number }>;
+      return Object.fromEntries(items.map((item) => [item.refDate, item.intPageReadUser]));
+    };
+    // First counted on Nov 1 (01:00 in Shanghai).
+    await read('2026-10-31T17:00:00Z');
+    await worker().statsFolder.catchUp();
+    expect(await readersToDate()).toEqual({ '2026-10-31': 0, '2026-11-01': 1 });
+    // In one fold: a read of Oct 31 written late (23:30), and one more of Nov 1, a day the reader was counted on.
+    await read('2026-10-31T15:30:00Z');
+    await read('2026-10-31T18:00:00Z');
+    await worker().statsFolder.catchUp();
+    expect(await readersToDate()).toEqual({ '2026-10-31': 1, '2026-11-01': 1 });
+    // Then reads of both days, each a day the reader was counted on: the first day stays.
+    await read('2026-10-31T15:45:00Z');
+    await read('2026-10-31T18:30:00Z');
+    await worker().statsFolder.catchUp();
+    expect(await readersToDate()).toEqual({ '2026-10-31': 1, '2026-11-01': 1 });
+    expect(await engagementRollups(account.id)).toEqual(await engagementRecount(account.id));
+  });
+
   it("tells a folder's observer of each fold that folded events: its source, the events and its time", async () => {
     const { account } = await setup();
     const user = await createWechatUser(ctx.app);

@@ -76,9 +76,11 @@ const HOURLY_KEYS: Array<{ key: string; count: SQL; addedHours: SQL; beforeHours
 
 /**
  * The hours set in the mask `hours` (bit h for hour h), one row each as `g.hour`; none, without a look at the hours,
- * when it is 0: for a lateral join from the rows whose day gained hours.
+ * when it is 0: for a lateral join from the rows whose day gained hours. OFFSET 0 keeps it a subquery run per row:
+ * pulled up into the join, it let PostgreSQL loop over the 24 hours outside and scan an engagement batch's readers
+ * once per hour.
  */
-const hoursIn = (hours: SQL) => sql`(SELECT hour FROM generate_series(0, 23) AS hour WHERE ${hours} <> 0 AND ${hours} & (1 << hour) <> 0) AS g`;
+const hoursIn = (hours: SQL) => sql`(SELECT hour FROM generate_series(0, 23) AS hour WHERE ${hours} <> 0 AND ${hours} & (1 << hour) <> 0 OFFSET 0) AS g`;
 
 /** The counts and hours a sender's rows gain from the batch (`added_<type>`, `added_hours_<type>`) of the row aliased `from`. */
 const addedColumns = (from: SQL) =>
@@ -86,32 +88,30 @@ const addedColumns = (from: SQL) =>
 
 /**
  * A sender's counts and hours in one of their stats_period_senders rows (aliased `s`) before the batch: `n_before`,
- * `before_<type>`, `before_hours_<type>`, 0 where there is no row (a new sender). With `atCap`, where it holds, the
- * cap in every count instead of the row's: see SETTLED.
+ * `before_<type>`, `before_hours_<type>`, 0 where there is no row (a new sender).
  *
  * The row is looked up by primary key, sender by sender (LIMIT 1): as a plain join PostgreSQL preferred to hash the
  * whole table (every account's senders of every period), which cost a 100-message fold three times what the lookups
  * do. The fold is the only writer of these rows (it holds the cursor), so what the statement read is what it overwrites.
  */
-function senderBefore(atCap?: SQL): SQL {
-  const count = (column: ReturnType<typeof sql.identifier>) => (atCap ? sql`CASE WHEN ${atCap} THEN ${SENDER_COUNT_CAP} ELSE coalesce(s.${column}, 0) END` : sql`coalesce(s.${column}, 0)`);
-  return sql.join(
-    [
-      sql`${count(sql.identifier('msg_count'))} AS n_before`,
-      ...TYPE_COLUMNS.map(({ column, before }) => sql`${count(column)} AS ${before}`),
-      ...TYPE_COLUMNS.map(({ hoursColumn, beforeHours }) => sql`coalesce(s.${hoursColumn}, 0) AS ${beforeHours}`),
-    ],
-    sql`, `,
-  );
-}
+const SENDER_BEFORE = sql.join(
+  [
+    sql`coalesce(s.msg_count, 0) AS n_before`,
+    ...TYPE_COLUMNS.map(({ column, before }) => sql`coalesce(s.${column}, 0) AS ${before}`),
+    ...TYPE_COLUMNS.map(({ hoursColumn, beforeHours }) => sql`coalesce(s.${hoursColumn}, 0) AS ${beforeHours}`),
+  ],
+  sql`, `,
+);
 
 /**
  * Whether a sender's day (a row of day_counted) was settled before the batch: at the cap in all and in every type the
- * batch adds to. Their week and month were then at the cap in those too (they count all the day's messages and
- * more), so the batch moves nothing there but the messages: no sender new to the period or type, no bucket change,
- * no write. In the steady state of a chatty account most senders are settled, and each then costs one lookup (their
- * day), not three. The count in all is checked too, though an added type's implies it: a message of a type outside
- * MESSAGE_TYPES (no constraint refuses one) adds to the count in all alone.
+ * batch adds to. Such a day moves no sender figure, of the day or of its week and month: those were at the cap in the
+ * same types (they count all the day's messages and more), so the sender is new to no period or type, no bucket moves
+ * and no capped count changes. A settled day is left out of `counted` (but for the hours it may gain) and out of its
+ * week and month's sums, and the messages it adds are summed from the batch's hours (period_totals). In the steady
+ * state of a chatty account most senders are settled, and each then costs one lookup (their day), not three. The
+ * count in all is checked too, though an added type's implies it: a message of a type outside MESSAGE_TYPES (no
+ * constraint refuses one) adds to the count in all alone.
  */
 const SETTLED = sql`n_before >= ${SENDER_COUNT_CAP} AND ${sql.join(
   TYPE_COLUMNS.map(({ added, before }) => sql`(${added} = 0 OR ${before} >= ${SENDER_COUNT_CAP})`),
@@ -119,22 +119,23 @@ const SETTLED = sql`n_before >= ${SENDER_COUNT_CAP} AND ${sql.join(
 )}`;
 
 /**
- * What the fold adds to each column of a period's stats_message_periods row, from `counted` (one row per sender and
- * period, with the sender's counts added by the batch and kept before it) grouped by period. A sender is new to the
- * period, to a type, or to a WeChat combined type when their count there was 0 before (capped counts are 0 exactly
- * when true ones are, and so are their sums); the buckets move by the sender's count in all before and after.
+ * What the fold adds to each column of a period's stats_message_periods row, in two parts.
+ *
+ * From the senders (`counted`: one row per sender and period whose figures may move, with the sender's counts added
+ * by the batch and kept before it), grouped by period: a sender is new to the period, to a type, or to a WeChat
+ * combined type when their count there was 0 before (capped counts are 0 exactly when true ones are, and so are their
+ * sums); the buckets move by the sender's count in all before and after. A settled sender (SETTLED) moves none of
+ * these, so `counted` leaves them out.
+ *
+ * From the batch's totals (TOTAL_FIGURES): the messages, which every sender adds to, settled or not.
  */
-const PERIOD_FIGURES: Array<[column: string, added: SQL]> = [
+const SENDER_FIGURES: Array<[column: string, added: SQL]> = [
   ['msg_user', sql`count(*) FILTER (WHERE n_before = 0)`],
-  ['msg_count', sql`sum(n)`],
   ...(['senders_1_to_5', 'senders_6_to_10', 'senders_over_10'] as const).map((column, index): [string, SQL] => {
     const bucket = sql.raw(String(index + 1));
     return [column, sql`count(*) FILTER (WHERE ${bucketOf(capped(sql`n_before + n`))} = ${bucket}) - count(*) FILTER (WHERE ${bucketOf(sql`n_before`)} = ${bucket})`];
   }),
-  ...TYPE_COLUMNS.flatMap(({ type, added, before }): Array<[string, SQL]> => [
-    [MESSAGE_TYPE_COLUMNS[type].users, sql`count(*) FILTER (WHERE ${added} > 0 AND ${before} = 0)`],
-    [MESSAGE_TYPE_COLUMNS[type].count, sql`sum(${added})`],
-  ]),
+  ...TYPE_COLUMNS.map(({ type, added, before }): [string, SQL] => [MESSAGE_TYPE_COLUMNS[type].users, sql`count(*) FILTER (WHERE ${added} > 0 AND ${before} = 0)`]),
   ...Object.entries(WECHAT_COMBINED_TYPES).map(([key, members]): [string, SQL] => {
     const sum = (counts: SQL[]) => sql.join(counts, sql` + `);
     const added = sum(members.map((member) => sql`${columnsOf(member).added}`));
@@ -142,7 +143,13 @@ const PERIOD_FIGURES: Array<[column: string, added: SQL]> = [
     return [COMBINED_TYPE_USER_COLUMNS[key as WechatCombinedType], sql`count(*) FILTER (WHERE ${added} > 0 AND ${before} = 0)`];
   }),
 ];
-const PERIOD_COLUMNS = PERIOD_FIGURES.map(([column]) => sql.identifier(column));
+/** The columns of the batch's totals per period (`period_totals`, aliased `t`): messages in all and of each type. */
+const TOTAL_FIGURES: Array<[column: string, added: SQL]> = [
+  ['msg_count', sql`t.n`],
+  ...TYPE_COLUMNS.map(({ type, added }): [string, SQL] => [MESSAGE_TYPE_COLUMNS[type].count, sql`t.${added}`]),
+];
+const SENDER_COLUMNS = SENDER_FIGURES.map(([column]) => sql.identifier(column));
+const PERIOD_COLUMNS = [...SENDER_FIGURES, ...TOTAL_FIGURES].map(([column]) => sql.identifier(column));
 
 /**
  * Adds the events that `rows` selects (a condition on the source table) to the rollups, with days in `timezone`.
@@ -198,48 +205,50 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       ON CONFLICT (account_id, month_start, attribute, value) DO UPDATE SET delta = m.delta + excluded.delta`);
     return;
   }
+  // Each type's messages among the events grouped (per hour, or per sender and day).
+  const typeCounts = sql.join(
+    TYPE_COLUMNS.map(({ type, added }) => sql`count(*) FILTER (WHERE msg_type = ${type})::int AS ${added}`),
+    sql`, `,
+  );
   await db.execute(sql`
     WITH events AS (
       SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM occurred_at AT TIME ZONE ${timezone})::int AS hour,
              msg_type, wechat_user_id
       FROM messages WHERE ${rows}
-    ), per_hour AS (
-      -- Per sender and hour: messages in all, and of each type.
-      SELECT account_id, day, hour, wechat_user_id, count(*)::int AS n,
-             ${sql.join(TYPE_COLUMNS.map(({ type, added }) => sql`count(*) FILTER (WHERE msg_type = ${type})::int AS ${added}`), sql`, `)}
-      FROM events
-      GROUP BY 1, 2, 3, 4
+    ), hour_totals AS (
+      -- Per hour: messages in all, and of each type.
+      SELECT account_id, day, hour, count(*)::int AS n, ${typeCounts} FROM events GROUP BY 1, 2, 3
     ), per_day AS (
       -- Per sender and day: the same, and the hours of the day with messages of each type.
-      SELECT account_id, day, wechat_user_id, sum(n)::int AS n, ${SUMMED_TYPE_COUNTS},
-             ${sql.join(TYPE_COLUMNS.map(({ added, addedHours }) => sql`coalesce(bit_or(1 << hour) FILTER (WHERE ${added} > 0), 0) AS ${addedHours}`), sql`, `)}
-      FROM per_hour
+      SELECT account_id, day, wechat_user_id, count(*)::int AS n, ${typeCounts},
+             ${sql.join(TYPE_COLUMNS.map(({ type, addedHours }) => sql`coalesce(bit_or(1 << hour) FILTER (WHERE msg_type = ${type}), 0) AS ${addedHours}`), sql`, `)}
+      FROM events
       GROUP BY 1, 2, 3
     ), day_counted AS (
-      -- Per sender and day, with the sender's day row as it was before the batch (see senderBefore).
-      SELECT d.account_id, 'day' AS period, d.day AS period_start, d.wechat_user_id, d.n, ${addedColumns(sql`d`)}, ${senderBefore()}
+      -- Per sender and day, with the sender's day row as it was before the batch (see SENDER_BEFORE).
+      SELECT d.account_id, 'day' AS period, d.day AS period_start, d.wechat_user_id, d.n, ${addedColumns(sql`d`)}, ${SENDER_BEFORE}
       FROM per_day d LEFT JOIN LATERAL (
         SELECT * FROM stats_period_senders s
         WHERE s.account_id = d.account_id AND s.period = 'day' AND s.period_start = d.day AND s.wechat_user_id = d.wechat_user_id
         LIMIT 1) s ON true
     ), period_added AS (
-      -- Per sender, week and month: the days summed (each day's week and month worked out once, not per message), and
-      -- whether every one of those days was settled (see SETTLED). Hours are kept on day rows only.
+      -- Per sender, week and month: their unsettled days summed (each day's week and month worked out once, not per
+      -- message). Hours are kept on day rows only.
       SELECT d.account_id, p.period, p.period_start, d.wechat_user_id, sum(d.n)::int AS n, ${SUMMED_TYPE_COUNTS},
-             ${sql.join(TYPE_COLUMNS.map(({ addedHours }) => sql`NULL::int AS ${addedHours}`), sql`, `)}, bool_and(${SETTLED}) AS settled
+             ${sql.join(TYPE_COLUMNS.map(({ addedHours }) => sql`NULL::int AS ${addedHours}`), sql`, `)}
       FROM day_counted d
       CROSS JOIN LATERAL (VALUES ('week', date_trunc('week', d.period_start)::date), ('month', date_trunc('month', d.period_start)::date)) AS p(period, period_start)
+      WHERE NOT (${SETTLED})
       GROUP BY 1, 2, 3, 4
     ), counted AS (
-      -- Every sender's day, week and month with its counts and hours before the batch. A week or month whose days
-      -- were all settled is not looked up: its counts are at the cap too, and given as the cap, nothing is written or
-      -- counted for it but its messages.
-      SELECT * FROM day_counted
+      -- The senders' days, weeks and months that may move a figure or a row, with their counts and hours before the
+      -- batch: the unsettled days and their weeks and months, and the settled days that gain hours.
+      SELECT * FROM day_counted WHERE NOT (${SETTLED}) OR ${TYPE_HOURS_GAINED} <> 0
       UNION ALL
-      SELECT a.account_id, a.period, a.period_start, a.wechat_user_id, a.n, ${addedColumns(sql`a`)}, ${senderBefore(sql`a.settled`)}
+      SELECT a.account_id, a.period, a.period_start, a.wechat_user_id, a.n, ${addedColumns(sql`a`)}, ${SENDER_BEFORE}
       FROM period_added a LEFT JOIN LATERAL (
         SELECT * FROM stats_period_senders s
-        WHERE NOT a.settled AND s.account_id = a.account_id AND s.period = a.period AND s.period_start = a.period_start AND s.wechat_user_id = a.wechat_user_id
+        WHERE s.account_id = a.account_id AND s.period = a.period AND s.period_start = a.period_start AND s.wechat_user_id = a.wechat_user_id
         LIMIT 1) s ON true
     ), kept AS (
       -- Written only where a count or an hour moves: a sender past the cap in every type the batch added, in hours
@@ -260,7 +269,7 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       INSERT INTO stats_hourly AS h (account_id, day, hour, metric, key, users, count)
       SELECT account_id, day, hour, 'msg', key, sum(users)::int, sum(count)::int FROM (
         SELECT t.account_id, t.day, t.hour, k.key, 0 AS users, k.count
-        FROM (SELECT account_id, day, hour, sum(n)::int AS n, ${SUMMED_TYPE_COUNTS} FROM per_hour GROUP BY 1, 2, 3) AS t
+        FROM hour_totals AS t
         CROSS JOIN LATERAL (VALUES ${sql.join(
           HOURLY_KEYS.map(({ key, count }) => sql`(${key}, ${count})`),
           sql`, `,
@@ -278,11 +287,24 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       ) AS deltas
       GROUP BY 1, 2, 3, 5
       ${ADD_TO_HOURLY}
+    ), period_totals AS (
+      -- Per day, week and month: the messages, from the hours' totals.
+      SELECT h.account_id, p.period, p.period_start, sum(h.n)::int AS n, ${SUMMED_TYPE_COUNTS}
+      FROM hour_totals h
+      CROSS JOIN LATERAL (VALUES ('day', h.day), ('week', date_trunc('week', h.day)::date), ('month', date_trunc('month', h.day)::date)) AS p(period, period_start)
+      GROUP BY 1, 2, 3
+    ), sender_figures AS (
+      SELECT account_id, period, period_start, ${sql.join(
+        SENDER_FIGURES.map(([column, added]) => sql`${added} AS ${sql.identifier(column)}`),
+        sql`, `,
+      )}
+      FROM counted GROUP BY 1, 2, 3
     )
     -- One row per period: its senders, messages and buckets, in all, by type and by WeChat combined type.
     INSERT INTO stats_message_periods AS m (account_id, period, period_start, ${sql.join(PERIOD_COLUMNS, sql`, `)})
-    SELECT account_id, period, period_start, ${sql.join(PERIOD_FIGURES.map(([, added]) => added), sql`, `)}
-    FROM counted GROUP BY 1, 2, 3
+    SELECT t.account_id, t.period, t.period_start,
+           ${sql.join(SENDER_COLUMNS.map((column) => sql`coalesce(f.${column}, 0)`), sql`, `)}, ${sql.join(TOTAL_FIGURES.map(([, total]) => total), sql`, `)}
+    FROM period_totals t LEFT JOIN sender_figures f USING (account_id, period, period_start)
     ON CONFLICT (account_id, period, period_start) DO UPDATE
     SET ${sql.join(PERIOD_COLUMNS.map((column) => sql`${column} = m.${column} + excluded.${column}`), sql`, `)}`);
 }
@@ -367,9 +389,11 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
     ), first_days AS (
       -- Each user's first day with the article in this batch, against the first day already kept (folds of one
       -- source never overlap, so this read is current). A batch may hold an earlier day than one folded before
-      -- (ids do not follow occurred_at exactly): the first day moves back, and its count with it.
+      -- (ids do not follow occurred_at exactly): the first day moves back, and its count with it. Not looked up for
+      -- a user who had engaged on every one of those days already: their first day is no later.
       SELECT c.account_id, c.msg_data_id, c.article_index, c.action, c.wechat_user_id, c.day, u.first_day AS kept_day
-      FROM (SELECT account_id, msg_data_id, article_index, action, wechat_user_id, min(day) AS day FROM per_user GROUP BY 1, 2, 3, 4, 5) c
+      FROM (SELECT account_id, msg_data_id, article_index, action, wechat_user_id, min(day) AS day FROM per_user_kept
+            GROUP BY 1, 2, 3, 4, 5 HAVING bool_or(hours_before IS NULL)) c
       LEFT JOIN stats_article_users u USING (account_id, msg_data_id, article_index, action, wechat_user_id)
     ), moved_first AS (
       SELECT * FROM first_days WHERE kept_day IS NULL OR day < kept_day
