@@ -390,7 +390,7 @@ async function foldEngagements(db: Executor, rows: SQL, timezone: string): Promi
       -- Each user's first day with the article in this batch, against the first day already kept (folds of one
       -- source never overlap, so this read is current). A batch may hold an earlier day than one folded before
       -- (ids do not follow occurred_at exactly): the first day moves back, and its count with it. Not looked up for
-      -- a user who had engaged on every one of those days already: their first day is no later.
+      -- a user who had a day row on each of their days in the batch already: their first day is no later.
       SELECT c.account_id, c.msg_data_id, c.article_index, c.action, c.wechat_user_id, c.day, u.first_day AS kept_day
       FROM (SELECT account_id, msg_data_id, article_index, action, wechat_user_id, min(day) AS day FROM per_user_kept
             GROUP BY 1, 2, 3, 4, 5 HAVING bool_or(hours_before IS NULL)) c
