@@ -101,10 +101,11 @@ const dayOfMinute = new Map<string, { minute: number; day: string }>();
 export function calendarDayIn(instant: Date, timeZone: string): string {
   const ms = instant.getTime();
   const minute = Math.floor(ms / 60_000);
-  const known = ms >= WHOLE_MINUTE_OFFSETS_FROM_MS ? dayOfMinute.get(timeZone) : undefined;
+  const remembered = ms >= WHOLE_MINUTE_OFFSETS_FROM_MS;
+  const known = remembered ? dayOfMinute.get(timeZone) : undefined;
   if (known?.minute === minute) return known.day;
   const wall = wallClockAt(instant, timeZone);
   const day = `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`;
-  if (ms >= WHOLE_MINUTE_OFFSETS_FROM_MS) dayOfMinute.set(timeZone, { minute, day });
+  if (remembered) dayOfMinute.set(timeZone, { minute, day });
   return day;
 }

@@ -41,6 +41,12 @@ const TYPE_COLUMNS = MESSAGE_TYPES.map((type) => ({
 const columnsOf = (type: MessageType) => TYPE_COLUMNS.find((columns) => columns.type === type)!;
 const bitOr = (masks: SQL[]) => sql.join(masks, sql` | `);
 
+/** Each type's messages among the events grouped (per hour, or per sender and day), as `added_<type>`. */
+const TYPE_COUNTS = sql.join(
+  TYPE_COLUMNS.map(({ type, added }) => sql`count(*) FILTER (WHERE msg_type = ${type})::int AS ${added}`),
+  sql`, `,
+);
+
 /** Each type's count added by the batch, summed over the rows grouped (`added_<type>`, as they are named throughout). */
 const SUMMED_TYPE_COUNTS = sql.join(
   TYPE_COLUMNS.map(({ added }) => sql`sum(${added})::int AS ${added}`),
@@ -87,12 +93,20 @@ const addedColumns = (from: SQL) =>
   sql.join([...TYPE_COLUMNS.map(({ added }) => sql`${from}.${added}`), ...TYPE_COLUMNS.map(({ addedHours }) => sql`${from}.${addedHours}`)], sql`, `);
 
 /**
- * A sender's counts and hours in one of their stats_period_senders rows (aliased `s`) before the batch: `n_before`,
+ * Joins to each row of `row` (a sender's period: account_id, wechat_user_id, and the period's kind and first day given)
+ * that sender's stats_period_senders row as `s`, if any. Looked up by primary key, sender by sender (LIMIT 1): as a
+ * plain join PostgreSQL preferred to hash the whole table (every account's senders of every period), which cost a
+ * 100-message fold three times what the lookups do. The fold is the only writer of these rows (it holds the cursor),
+ * so what the statement read is what it overwrites.
+ */
+const senderRow = (row: SQL, period: SQL, periodStart: SQL) => sql`LEFT JOIN LATERAL (
+        SELECT * FROM stats_period_senders s
+        WHERE s.account_id = ${row}.account_id AND s.period = ${period} AND s.period_start = ${periodStart} AND s.wechat_user_id = ${row}.wechat_user_id
+        LIMIT 1) s ON true`;
+
+/**
+ * A sender's counts and hours in their stats_period_senders row (senderRow's `s`) before the batch: `n_before`,
  * `before_<type>`, `before_hours_<type>`, 0 where there is no row (a new sender).
- *
- * The row is looked up by primary key, sender by sender (LIMIT 1): as a plain join PostgreSQL preferred to hash the
- * whole table (every account's senders of every period), which cost a 100-message fold three times what the lookups
- * do. The fold is the only writer of these rows (it holds the cursor), so what the statement read is what it overwrites.
  */
 const SENDER_BEFORE = sql.join(
   [
@@ -205,11 +219,6 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       ON CONFLICT (account_id, month_start, attribute, value) DO UPDATE SET delta = m.delta + excluded.delta`);
     return;
   }
-  // Each type's messages among the events grouped (per hour, or per sender and day).
-  const typeCounts = sql.join(
-    TYPE_COLUMNS.map(({ type, added }) => sql`count(*) FILTER (WHERE msg_type = ${type})::int AS ${added}`),
-    sql`, `,
-  );
   await db.execute(sql`
     WITH events AS (
       SELECT account_id, (occurred_at AT TIME ZONE ${timezone})::date AS day, extract(hour FROM occurred_at AT TIME ZONE ${timezone})::int AS hour,
@@ -217,20 +226,17 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       FROM messages WHERE ${rows}
     ), hour_totals AS (
       -- Per hour: messages in all, and of each type.
-      SELECT account_id, day, hour, count(*)::int AS n, ${typeCounts} FROM events GROUP BY 1, 2, 3
+      SELECT account_id, day, hour, count(*)::int AS n, ${TYPE_COUNTS} FROM events GROUP BY 1, 2, 3
     ), per_day AS (
       -- Per sender and day: the same, and the hours of the day with messages of each type.
-      SELECT account_id, day, wechat_user_id, count(*)::int AS n, ${typeCounts},
+      SELECT account_id, day, wechat_user_id, count(*)::int AS n, ${TYPE_COUNTS},
              ${sql.join(TYPE_COLUMNS.map(({ type, addedHours }) => sql`coalesce(bit_or(1 << hour) FILTER (WHERE msg_type = ${type}), 0) AS ${addedHours}`), sql`, `)}
       FROM events
       GROUP BY 1, 2, 3
     ), day_counted AS (
-      -- Per sender and day, with the sender's day row as it was before the batch (see SENDER_BEFORE).
+      -- Per sender and day, with the sender's day row as it was before the batch (see senderRow, SENDER_BEFORE).
       SELECT d.account_id, 'day' AS period, d.day AS period_start, d.wechat_user_id, d.n, ${addedColumns(sql`d`)}, ${SENDER_BEFORE}
-      FROM per_day d LEFT JOIN LATERAL (
-        SELECT * FROM stats_period_senders s
-        WHERE s.account_id = d.account_id AND s.period = 'day' AND s.period_start = d.day AND s.wechat_user_id = d.wechat_user_id
-        LIMIT 1) s ON true
+      FROM per_day d ${senderRow(sql`d`, sql`'day'`, sql`d.day`)}
     ), period_added AS (
       -- Per sender, week and month: their unsettled days summed (each day's week and month worked out once, not per
       -- message). Hours are kept on day rows only.
@@ -246,10 +252,7 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       SELECT * FROM day_counted WHERE NOT (${SETTLED}) OR ${TYPE_HOURS_GAINED} <> 0
       UNION ALL
       SELECT a.account_id, a.period, a.period_start, a.wechat_user_id, a.n, ${addedColumns(sql`a`)}, ${SENDER_BEFORE}
-      FROM period_added a LEFT JOIN LATERAL (
-        SELECT * FROM stats_period_senders s
-        WHERE s.account_id = a.account_id AND s.period = a.period AND s.period_start = a.period_start AND s.wechat_user_id = a.wechat_user_id
-        LIMIT 1) s ON true
+      FROM period_added a ${senderRow(sql`a`, sql`a.period`, sql`a.period_start`)}
     ), kept AS (
       -- Written only where a count or an hour moves: a sender past the cap in every type the batch added, in hours
       -- already kept, costs no write.
