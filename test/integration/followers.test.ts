@@ -1,11 +1,11 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import type { Executor } from '../../src/db/client.js';
 import { countEligibleInRange, planRanges } from '../../src/modules/broadcasts/fanout.repo.js';
 import { listFollowers } from '../../src/modules/followers/followers.repo.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession } from '../helpers/admin.js';
 import { createWechatUser, follow, followers, unfollow } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
+import { executedPlan, rowsReadFrom } from '../helpers/plans.js';
 
 const ctx = useTestContext();
 
@@ -115,34 +115,6 @@ describe('listing followers', () => {
   });
 });
 
-interface PlanNode {
-  'Relation Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-/** Runs a repo function with its statement EXPLAIN ANALYZEd instead, and returns the plan PostgreSQL executed. */
-async function executedPlan(run: (db: Executor) => Promise<unknown>, { answerRows = [] as object[] } = {}): Promise<PlanNode> {
-  let plan: PlanNode | undefined;
-  const explaining = {
-    execute: async (query: SQL) => {
-      const result = await ctx.deps.database.db.execute<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(sql`EXPLAIN (ANALYZE, FORMAT JSON) ${query}`);
-      plan = result.rows[0]!['QUERY PLAN'][0]!.Plan;
-      return { rows: answerRows };
-    },
-  };
-  await run(explaining as unknown as Executor);
-  return plan!;
-}
-
-/** Rows of a table the plan read, counting those its filters then threw away, over all loops. */
-function rowsReadFrom(node: PlanNode, table: string): number {
-  const own = node['Relation Name'] === table ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0)) * node['Actual Loops'] : 0;
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsReadFrom(child, table), 0);
-}
-
 /** 20,000 followers; a tag on the newest 2,000 of them (a scan in follower order reaches them last) and one on all. */
 async function largeAccountWithSmallTag() {
   const { owner, account } = await setup();
@@ -168,7 +140,7 @@ async function largeAccountWithSmallTag() {
 describe('a small tag of a large account', () => {
   it("listing it reads the page's own followers, not the followers the tag's members come after", async () => {
     const { owner, account, tag } = await largeAccountWithSmallTag();
-    const plan = await executedPlan((explaining) => listFollowers(explaining, account.id, { afterId: 0, limit: 101, tagId: tag.id }));
+    const plan = await executedPlan(ctx.deps.database.db, (explaining) => listFollowers(explaining, account.id, { afterId: 0, limit: 101, tagId: tag.id }));
     expect(rowsReadFrom(plan, 'followers')).toBeLessThanOrEqual(2 * 101);
 
     const first = (await inject(owner, 'GET', `/v1/accounts/${account.id}/followers?tagId=${tag.id}&limit=1000`)).json();
@@ -181,10 +153,10 @@ describe('a small tag of a large account', () => {
   it("a broadcast to it plans and delivers from the tag's members, not from the account's followers", async () => {
     const { account, tag } = await largeAccountWithSmallTag();
     const target = { id: 0, accountId: account.id, target: 'tag' as const, targetTagId: tag.id };
-    const planning = await executedPlan((explaining) => planRanges(explaining, target, 500));
+    const planning = await executedPlan(ctx.deps.database.db, (explaining) => planRanges(explaining, target, 500));
     expect(rowsReadFrom(planning, 'followers')).toBeLessThanOrEqual(2 * 2000);
     // A batch's range covering the whole account: the audience clause is the one deliverRange inserts from.
-    const batch = await executedPlan((explaining) => countEligibleInRange(explaining, target, { lo: 0, hi: Number.MAX_SAFE_INTEGER }), {
+    const batch = await executedPlan(ctx.deps.database.db, (explaining) => countEligibleInRange(explaining, target, { lo: 0, hi: Number.MAX_SAFE_INTEGER }), {
       answerRows: [{ n: 0 }],
     });
     expect(rowsReadFrom(batch, 'followers')).toBeLessThanOrEqual(2 * 2000);

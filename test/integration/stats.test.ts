@@ -1,15 +1,16 @@
-import { sql } from 'drizzle-orm';
+import { sql, TransactionRollbackError } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { SENDER_TYPE_COLUMNS } from '../../src/db/schema/stats.js';
 import { WechatError } from '../../src/errors.js';
 import { MESSAGE_TYPES } from '../../src/modules/followers/wechat-constants.js';
-import { recountAccount, ROLLUP_TABLES } from '../../src/modules/stats/fold.repo.js';
+import { foldEvents, recountAccount, ROLLUP_TABLES } from '../../src/modules/stats/fold.repo.js';
 import { startStatsFolder } from '../../src/modules/stats/stats.folder.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { newsMessage, sendBroadcast, waitForFinish } from '../helpers/broadcasts.js';
 import { createWechatUser, follow, unfollow, type WechatUserSession } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
+import { executedPlan, rowsReadFrom } from '../helpers/plans.js';
 import { childEnv, startEntryPoint } from '../helpers/processes.js';
 import { useWorker } from '../helpers/worker.js';
 
@@ -1078,6 +1079,51 @@ describe('statistics', () => {
     ] as const) {
       expect(await answerOn(date), date).toEqual(expected);
     }
+  });
+
+  it('folds follow events into attributes by looking each follower up, not by reading every user there is', async () => {
+    const { owner, account } = await setup();
+    ctx.clock.set('2026-12-01T04:00:00Z');
+    const at = '2026-12-01T04:00:00Z';
+    // 20,000 users, 2,000 of whom follow the account: a batch of the size the folder takes under load, among many
+    // more users (of this and every other account) than it holds.
+    await db().execute(sql`
+      WITH users AS (
+        INSERT INTO wechat_users (nickname, gender, city)
+        SELECT 'bulk', g % 3, CASE WHEN g % 4 = 0 THEN '深圳' ELSE '广州' END FROM generate_series(1, 20000) AS g RETURNING id
+      ), fans AS (
+        INSERT INTO followers (account_id, wechat_user_id, openid, subscribed, subscribed_at, first_subscribed_at, subscribe_scene)
+        SELECT ${account.id}, id, 'obulk' || id, true, ${at}, ${at}, 'ADD_SCENE_SEARCH' FROM users ORDER BY id LIMIT 2000
+        RETURNING id, wechat_user_id
+      )
+      INSERT INTO follow_events (account_id, follower_id, wechat_user_id, kind, scene, occurred_at)
+      SELECT ${account.id}, id, wechat_user_id, 'subscribe', 'ADD_SCENE_SEARCH', ${at} FROM fans`);
+    await db().execute(sql`ANALYZE wechat_users, follow_events`);
+    // The fold's statements run and are rolled back (the folder folds these events below); the last is the
+    // attributes'.
+    let usersRead = -1;
+    await expect(
+      db().transaction(async (tx) => {
+        const plan = await executedPlan(tx, (explaining) => foldEvents(explaining, 'follow_events', sql`account_id = ${account.id}`, ctx.config.quotaTimeZone));
+        usersRead = rowsReadFrom(plan, 'wechat_users');
+        tx.rollback();
+      }),
+    ).rejects.toThrow(TransactionRollbackError);
+    expect(usersRead).toBe(2000);
+
+    await worker().statsFolder.catchUp();
+    const response = await ctx.app.inject({ method: 'GET', url: `/v1/accounts/${account.id}/stats/attributes?date=2026-12-01&top=5`, headers: owner.headers });
+    expect(response.statusCode, response.body).toBe(200);
+    const answer = response.json() as { total: number; items: Array<{ attribute: string; value: string; followers: number }> };
+    const expected = await db().execute<{ attribute: string; value: string; followers: number }>(sql`
+      SELECT 'gender' AS attribute, CASE u.gender WHEN 1 THEN 'male' WHEN 2 THEN 'female' ELSE 'unknown' END AS value, count(*)::int AS followers
+      FROM followers f JOIN wechat_users u ON u.id = f.wechat_user_id WHERE f.account_id = ${account.id} GROUP BY 2
+      UNION ALL
+      SELECT 'city', u.city, count(*)::int FROM followers f JOIN wechat_users u ON u.id = f.wechat_user_id WHERE f.account_id = ${account.id} GROUP BY 2`);
+    expect(answer.total).toBe(2000);
+    const figures = (rows: Array<{ attribute: string; value: string; followers: number }>) =>
+      rows.filter((row) => row.attribute === 'gender' || row.attribute === 'city').map((row) => `${row.attribute} ${row.value} ${row.followers}`).sort();
+    expect(figures(answer.items)).toEqual(figures(expected.rows));
   });
 
   it('answers CSV with the same rows as JSON', async () => {

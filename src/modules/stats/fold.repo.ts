@@ -201,7 +201,10 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
         SELECT e.account_id, (e.occurred_at AT TIME ZONE ${timezone})::date AS day, a.attribute, a.value,
                sum(CASE WHEN e.kind = 'subscribe' THEN 1 ELSE -1 END)::int AS delta
         FROM (SELECT account_id, wechat_user_id, kind, occurred_at FROM follow_events WHERE ${rows}) e
-        JOIN wechat_users u ON u.id = e.wechat_user_id
+        -- Each follower looked up by id (OFFSET 0 keeps the subquery from being pulled up into a join): joined,
+        -- a batch of a few thousand events was planned as a hash join over every row of wechat_users, a cost
+        -- that grows with the users of every account, not with the batch (170 ms a fold at 1.1 million users).
+        CROSS JOIN LATERAL (SELECT gender, language, country, province, city FROM wechat_users WHERE id = e.wechat_user_id OFFSET 0) u
         CROSS JOIN LATERAL (VALUES
           ('gender', CASE u.gender WHEN 1 THEN 'male' WHEN 2 THEN 'female' ELSE 'unknown' END),
           ('language', coalesce(nullif(u.language, ''), 'unknown')),
