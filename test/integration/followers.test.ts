@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { countEligibleInRange, planRanges } from '../../src/modules/broadcasts/fanout.repo.js';
 import { listFollowers } from '../../src/modules/followers/followers.repo.js';
+import { listTags } from '../../src/modules/followers/tags.repo.js';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession } from '../helpers/admin.js';
 import { createWechatUser, follow, followers, unfollow } from '../helpers/client.js';
 import { useTestContext } from '../helpers/context.js';
@@ -161,6 +162,23 @@ describe('a small tag of a large account', () => {
     });
     expect(rowsReadFrom(batch, 'followers')).toBeLessThanOrEqual(2 * 2000);
     expect(await countEligibleInRange(ctx.deps.database.db, target, { lo: 0, hi: Number.MAX_SAFE_INTEGER })).toBe(2000);
+  });
+
+  it('listing its tags counts their followers in one pass, not one pass over every follower per tag', async () => {
+    const { owner, account } = await largeAccountWithSmallTag();
+    const db = ctx.deps.database.db;
+    const plan = await executedPlan(db, (explaining) => listTags(explaining, account.id));
+    const [{ followers: followersStored, memberships }] = (
+      await db.execute<{ followers: number; memberships: number }>(sql`
+        SELECT (SELECT count(*)::int FROM followers) AS followers, (SELECT count(*)::int FROM follower_tags WHERE account_id = ${account.id}) AS memberships`)
+    ).rows as [{ followers: number; memberships: number }];
+    // One read of the followers (a scan, or a lookup per membership), whichever the planner finds cheaper.
+    expect(rowsReadFrom(plan, 'followers')).toBeLessThanOrEqual(Math.max(followersStored, memberships));
+    const listed = (await inject(owner, 'GET', `/v1/accounts/${account.id}/tags`)).json();
+    expect(listed.items.map((t: { name: string; count: number }) => [t.name, t.count])).toEqual([
+      ['newest', 2000],
+      ['everyone', 20000],
+    ]);
   });
 });
 

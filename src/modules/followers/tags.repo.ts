@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 
 export interface TagRecord {
@@ -32,22 +32,34 @@ export async function insertTag(db: Executor, accountId: number, name: string): 
   return { ...result.rows[0]!, count: 0 };
 }
 
-/** A tag with the number of current followers carrying it, as `tags t`. */
-const tagWithCount = sql`
-  t.id, t.name,
-  (SELECT count(*)::int FROM follower_tags ft JOIN followers f ON f.id = ft.follower_id
-   WHERE ft.account_id = t.account_id AND ft.tag_id = t.id AND f.subscribed) AS count`;
-
-export async function listTags(db: Executor, accountId: number): Promise<TagRecord[]> {
+/**
+ * The account's tags, or its tag `tagId` alone, each with the number of current followers carrying it, in tag order.
+ * Counted in one grouped pass over the account's memberships and followers (followers restricted to the account:
+ * a tag's members are always its account's followers, and saying so lets the account's index bound the read).
+ * Counted per tag by a correlated subquery instead, each tag's count was one plan for every tag, made for a tag of
+ * average size: a hash join over the whole followers table of every account, once per tag (4.8 s for 21 tags of an
+ * account with a million followers).
+ */
+async function tagsWithCounts(db: Executor, accountId: number, tagId?: number): Promise<TagRecord[]> {
+  const onlyTheTag = (column: SQL) => (tagId === undefined ? sql`` : sql`AND ${column} = ${tagId}`);
   const result = await db.execute<{ id: number; name: string; count: number }>(sql`
-    SELECT ${tagWithCount} FROM tags t WHERE t.account_id = ${accountId} ORDER BY t.id`);
+    SELECT t.id, t.name, coalesce(c.followers, 0)::int AS count
+    FROM tags t LEFT JOIN (
+      SELECT ft.tag_id, count(*) AS followers
+      FROM follower_tags ft JOIN followers f ON f.id = ft.follower_id AND f.account_id = ft.account_id AND f.subscribed
+      WHERE ft.account_id = ${accountId} ${onlyTheTag(sql`ft.tag_id`)}
+      GROUP BY ft.tag_id) c ON c.tag_id = t.id
+    WHERE t.account_id = ${accountId} ${onlyTheTag(sql`t.id`)}
+    ORDER BY t.id`);
   return result.rows;
 }
 
+export async function listTags(db: Executor, accountId: number): Promise<TagRecord[]> {
+  return tagsWithCounts(db, accountId);
+}
+
 export async function findTag(db: Executor, accountId: number, tagId: number): Promise<TagRecord | undefined> {
-  const result = await db.execute<{ id: number; name: string; count: number }>(sql`
-    SELECT ${tagWithCount} FROM tags t WHERE t.account_id = ${accountId} AND t.id = ${tagId}`);
-  return result.rows[0];
+  return (await tagsWithCounts(db, accountId, tagId))[0];
 }
 
 /** Whether the account has the tag, without counting its followers (which findTag does). */
