@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { deleteOldRowsByAccount } from '../../db/sweeps.js';
 import type { BroadcastRow, BroadcastStatus } from './broadcasts.repo.js';
 
 /** What the fan-out needs to know of a broadcast to find its audience. */
@@ -136,26 +137,10 @@ export async function findFollowerMassLimit(db: Executor, accountId: number): Pr
 
 /**
  * Deletes up to `limit` per-follower counters of months that started before `before`: no batch reads them again.
- * The accounts holding counters are found by a loose index scan (one descent of the primary key per account), and
- * each account's old months are a range of its key, so the sweep never reads the current month's rows.
+ * Each account's old months are a range of its primary key, so the sweep never reads the current month's rows.
  */
 export async function deletePastMassCounters(db: Executor, before: Date, limit: number): Promise<number> {
-  const result = await db.execute(sql`
-    WITH RECURSIVE holders(account_id) AS (
-      (SELECT account_id FROM follower_mass_counters ORDER BY account_id LIMIT 1)
-      UNION ALL
-      SELECT (SELECT c.account_id FROM follower_mass_counters c WHERE c.account_id > h.account_id ORDER BY c.account_id LIMIT 1)
-      FROM holders h WHERE h.account_id IS NOT NULL
-    ), doomed AS (
-      SELECT old.ctid FROM holders h
-      CROSS JOIN LATERAL (
-        SELECT ctid FROM follower_mass_counters WHERE account_id = h.account_id AND month_start < ${before.toISOString()} LIMIT ${limit}
-      ) old
-      WHERE h.account_id IS NOT NULL
-      LIMIT ${limit}
-    )
-    DELETE FROM follower_mass_counters WHERE ctid = ANY(ARRAY(SELECT ctid FROM doomed))`);
-  return result.rowCount ?? 0;
+  return deleteOldRowsByAccount(db, 'follower_mass_counters', 'month_start', before, limit);
 }
 
 /**

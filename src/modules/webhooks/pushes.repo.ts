@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { deleteOldRowsByAccount } from '../../db/sweeps.js';
 import type { GroupStatementRunner } from '../../db/group-commit.js';
 import type { WebhookMode } from './webhooks.repo.js';
 
@@ -212,13 +213,13 @@ export async function releaseStrandedPushes(db: Executor, limit = 1000): Promise
 export async function trimDeliveryLog(db: Executor, before: Date, batchSize = 5_000): Promise<number> {
   let removed = 0;
   for (;;) {
-    const attempts = await db.execute(sql`
-      DELETE FROM webhook_attempts WHERE id IN (
-        SELECT id FROM webhook_attempts WHERE attempted_at < ${before.toISOString()} ORDER BY attempted_at LIMIT ${batchSize})`);
+    // Attempts are found account by account (webhook_attempts_account_time_idx); pushes by webhook_pushes_finished_idx,
+    // each deleted by its key (= ANY: as IN, the planner may join the ids to the whole table instead).
+    const attempts = await deleteOldRowsByAccount(db, 'webhook_attempts', 'attempted_at', before, batchSize);
     const pushes = await db.execute(sql`
-      DELETE FROM webhook_pushes WHERE id IN (
-        SELECT id FROM webhook_pushes WHERE finished_at < ${before.toISOString()} ORDER BY finished_at LIMIT ${batchSize})`);
+      DELETE FROM webhook_pushes WHERE id = ANY(ARRAY(
+        SELECT id FROM webhook_pushes WHERE finished_at < ${before.toISOString()} ORDER BY finished_at LIMIT ${batchSize}))`);
     removed += pushes.rowCount ?? 0;
-    if ((attempts.rowCount ?? 0) < batchSize && (pushes.rowCount ?? 0) < batchSize) return removed;
+    if (attempts < batchSize && (pushes.rowCount ?? 0) < batchSize) return removed;
   }
 }
