@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { deleteOldRowsByAccount } from '../../db/sweeps.js';
 import type { GroupStatementRunner } from '../../db/group-commit.js';
+import { deleteOldRowsByAccount } from '../../db/sweeps.js';
 import type { WebhookMode } from './webhooks.repo.js';
 
 /**
