@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { addMember, createAccount, expectProblem, registerAdmin, type AdminSession, type CreatedAccount } from '../helpers/admin.js';
 import { createWechatUser, follow, type WechatUserSession } from '../helpers/client.js';
+import { listDeliveries as listDeliveryRows, readDeliveryHealth } from '../../src/modules/webhooks/deliveries.repo.js';
 import { useTestContext } from '../helpers/context.js';
+import { executedPlan, rowsReadFrom } from '../helpers/plans.js';
 import { serveAccount, useWorkerWithReceivers } from '../helpers/wechat-receiver.js';
 import { waitFor } from '../helpers/worker.js';
 
@@ -150,6 +152,47 @@ describe('the delivery log', () => {
     expect(seen).toEqual(all.rows.map((row) => row.id));
     // A page that ends exactly at the last push says so.
     expect((await listDeliveries(owner, account.id, 'limit=25')).nextCursor).toBeNull();
+  });
+});
+
+describe('a long delivery log', () => {
+  it("is filtered by follower or by failure, and searched for the last failure, reading the matching rows only", async () => {
+    const { owner, account } = await accountWithServer();
+    const db = ctx.deps.database.db;
+    // 20,000 delivered pushes of 2,000 followers, each with one successful attempt two hours ago (outside the health
+    // window), and two failed pushes of one more follower.
+    const twoHoursAgo = new Date(ctx.clock.now().getTime() - 2 * 3_600_000).toISOString();
+    await db.execute(sql`
+      WITH pushes AS (
+        INSERT INTO webhook_pushes (account_id, lane, openid, kind, source, create_time, content, status, attempts, finished_at, created_at)
+        SELECT ${account.id}, 'o-long-' || (g % 2000), 'o-long-' || (g % 2000), 'message', 'long-log:' || ${account.id} || ':' || g, 0, '{}',
+               'delivered', 1, ${twoHoursAgo}, ${twoHoursAgo}
+        FROM generate_series(1, 20000) AS g RETURNING id)
+      INSERT INTO webhook_attempts (push_id, account_id, attempted_at, latency_ms, succeeded)
+      SELECT id, ${account.id}, ${twoHoursAgo}, 5, true FROM pushes`);
+    await db.execute(sql`
+      INSERT INTO webhook_pushes (account_id, lane, openid, kind, source, create_time, content, status, attempts, last_error, finished_at, created_at)
+      SELECT ${account.id}, 'o-failing', 'o-failing', 'message', 'long-log:' || ${account.id} || ':failed:' || g, 0, '{}',
+             'failed', 3, 'HTTP 503', ${twoHoursAgo}, ${twoHoursAgo}
+      FROM generate_series(1, 2) AS g`);
+    await db.execute(sql`ANALYZE webhook_pushes, webhook_attempts`);
+
+    const ofFollower = await executedPlan(db, (explaining) => listDeliveryRows(explaining, account.id, { beforeId: null, limit: 20, openid: 'o-long-7' }));
+    expect(rowsReadFrom(ofFollower, 'webhook_pushes')).toBe(10);
+    const failed = await executedPlan(db, (explaining) => listDeliveryRows(explaining, account.id, { beforeId: null, limit: 20, status: 'failed' }));
+    expect(rowsReadFrom(failed, 'webhook_pushes')).toBe(2);
+    // No attempt of the account failed: the search for the last failure finds none without reading its attempts.
+    const health = await executedPlan(db, (explaining) => readDeliveryHealth(explaining, account.id, new Date(ctx.clock.now().getTime() - 3_600_000)), {
+      answerRows: [{ attempts: 0, succeeded: 0, p50: null, p99: null, pending: 0, lastErrorAt: null, lastError: null, lastErrorStatusCode: null }],
+    });
+    expect(rowsReadFrom(health, 'webhook_attempts')).toBe(0);
+
+    expect((await listDeliveries(owner, account.id, 'openid=o-long-7')).items).toHaveLength(10);
+    expect((await listDeliveries(owner, account.id, 'status=failed')).items.map((item) => [item.openid, item.lastError])).toEqual([
+      ['o-failing', 'HTTP 503'],
+      ['o-failing', 'HTTP 503'],
+    ]);
+    expect((await showWebhook(owner, account.id)).json().health).toMatchObject({ attempts: 0, lastError: null });
   });
 });
 

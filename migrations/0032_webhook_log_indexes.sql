@@ -1,0 +1,3 @@
+CREATE INDEX "webhook_attempts_failed_idx" ON "webhook_attempts" USING btree ("account_id","attempted_at","id") WHERE NOT "webhook_attempts"."succeeded";--> statement-breakpoint
+CREATE INDEX "webhook_pushes_openid_idx" ON "webhook_pushes" USING btree ("account_id","openid","id");--> statement-breakpoint
+CREATE INDEX "webhook_pushes_failed_idx" ON "webhook_pushes" USING btree ("account_id","id") WHERE "webhook_pushes"."status" = 'failed';
