@@ -75,11 +75,11 @@ export const webhookPushes = pgTable(
     index('webhook_pushes_waiting_idx').on(t.id).where(sql`${t.status} = 'pending' AND ${t.nextAttemptAt} IS NULL`),
     // What may go now, oldest first.
     index('webhook_pushes_due_idx').on(t.nextAttemptAt, t.id).where(sql`${t.status} = 'pending' AND ${t.nextAttemptAt} IS NOT NULL`),
-    // The delivery log, newest first, per account (and per follower).
+    // The delivery log, newest first, per account.
     index('webhook_pushes_account_idx').on(t.accountId, t.id),
     index('webhook_pushes_finished_idx').on(t.finishedAt).where(sql`${t.finishedAt} IS NOT NULL`),
     // The delivery log of one follower, and its failed pushes: filters of the log that would otherwise walk all of the
-    // account's pushes of the retention period (50 ms at 300,000 pushes) to fill a page.
+    // account's pushes of the retention period (50–100 ms at 300,000 pushes) to fill a page.
     index('webhook_pushes_openid_idx').on(t.accountId, t.openid, t.id),
     index('webhook_pushes_failed_idx').on(t.accountId, t.id).where(sql`${t.status} = 'failed'`),
   ],
