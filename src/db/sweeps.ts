@@ -3,10 +3,11 @@ import type { Executor } from './client.js';
 
 /**
  * Deletes up to `limit` rows of `table` whose `timeColumn` is before `before`, and returns how many it deleted. The
- * table must have an index that leads with (account_id, timeColumn): the accounts holding rows are found by a loose
- * index scan (one descent of that index per account), and each account's old rows are a range of it, so a sweep
- * reads the rows it removes and never the rows it keeps. Picked by a plain `WHERE timeColumn < before`, with no
- * index leading on the time, the same rows took a scan of the whole table, every batch.
+ * table must have a NOT NULL account_id and an index that leads with (account_id, timeColumn): the accounts holding
+ * rows are found by a loose index scan (one descent of that index per account), and each account's old rows are a
+ * range of it, so a sweep reads the rows it removes and never the rows it keeps. Picked by a plain
+ * `WHERE timeColumn < before`, with no index leading on the time, the same rows took a scan of the whole table, every
+ * batch.
  */
 export async function deleteOldRowsByAccount(db: Executor, table: string, timeColumn: string, before: Date, limit: number): Promise<number> {
   const rows = sql.identifier(table);

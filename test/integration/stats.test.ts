@@ -1085,15 +1085,15 @@ describe('statistics', () => {
     const { owner, account } = await setup();
     ctx.clock.set('2026-12-01T04:00:00Z');
     const at = '2026-12-01T04:00:00Z';
-    // 20,000 users, 2,000 of whom follow the account: a batch of the size the folder takes under load, among many
-    // more users (of this and every other account) than it holds.
+    // 20,000 users, the newest 2,000 of whom follow the account (a walk of the users in id order reaches them last):
+    // a batch of the size the folder takes under load, among many more users than it holds.
     await db().execute(sql`
       WITH users AS (
         INSERT INTO wechat_users (nickname, gender, city)
         SELECT 'bulk', g % 3, CASE WHEN g % 4 = 0 THEN '深圳' ELSE '广州' END FROM generate_series(1, 20000) AS g RETURNING id
       ), fans AS (
         INSERT INTO followers (account_id, wechat_user_id, openid, subscribed, subscribed_at, first_subscribed_at, subscribe_scene)
-        SELECT ${account.id}, id, 'obulk' || id, true, ${at}, ${at}, 'ADD_SCENE_SEARCH' FROM users ORDER BY id LIMIT 2000
+        SELECT ${account.id}, id, 'obulk' || id, true, ${at}, ${at}, 'ADD_SCENE_SEARCH' FROM users ORDER BY id DESC LIMIT 2000
         RETURNING id, wechat_user_id
       )
       INSERT INTO follow_events (account_id, follower_id, wechat_user_id, kind, scene, occurred_at)

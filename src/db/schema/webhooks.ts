@@ -79,7 +79,7 @@ export const webhookPushes = pgTable(
     index('webhook_pushes_account_idx').on(t.accountId, t.id),
     index('webhook_pushes_finished_idx').on(t.finishedAt).where(sql`${t.finishedAt} IS NOT NULL`),
     // The delivery log of one follower, and its failed pushes: filters of the log that would otherwise walk all of the
-    // account's pushes of the retention period (50–100 ms at 300,000 pushes) to fill a page.
+    // account's pushes of the retention period (80–100 ms at 300,000 pushes) to fill a page.
     index('webhook_pushes_openid_idx').on(t.accountId, t.openid, t.id),
     index('webhook_pushes_failed_idx').on(t.accountId, t.id).where(sql`${t.status} = 'failed'`),
   ],
