@@ -41,6 +41,12 @@ const TYPE_COLUMNS = MESSAGE_TYPES.map((type) => ({
 const columnsOf = (type: MessageType) => TYPE_COLUMNS.find((columns) => columns.type === type)!;
 const bitOr = (masks: SQL[]) => sql.join(masks, sql` | `);
 
+/**
+ * The week and the month of the date `day`, as (period, period_start) rows of a VALUES list: an ISO week from its
+ * Monday, a month from its first. Said once, so the senders' periods and the periods' totals always agree.
+ */
+const weekAndMonthOf = (day: SQL) => sql`('week', date_trunc('week', ${day})::date), ('month', date_trunc('month', ${day})::date)`;
+
 /** Each type's messages among the events grouped (per hour, or per sender and day), as `added_<type>`. */
 const TYPE_COUNTS = sql.join(
   TYPE_COLUMNS.map(({ type, added }) => sql`count(*) FILTER (WHERE msg_type = ${type})::int AS ${added}`),
@@ -246,7 +252,7 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       SELECT d.account_id, p.period, p.period_start, d.wechat_user_id, sum(d.n)::int AS n, ${SUMMED_TYPE_COUNTS},
              ${sql.join(TYPE_COLUMNS.map(({ addedHours }) => sql`NULL::int AS ${addedHours}`), sql`, `)}
       FROM day_counted d
-      CROSS JOIN LATERAL (VALUES ('week', date_trunc('week', d.period_start)::date), ('month', date_trunc('month', d.period_start)::date)) AS p(period, period_start)
+      CROSS JOIN LATERAL (VALUES ${weekAndMonthOf(sql`d.period_start`)}) AS p(period, period_start)
       WHERE NOT (${SETTLED})
       GROUP BY 1, 2, 3, 4
     ), counted AS (
@@ -297,7 +303,7 @@ export async function foldEvents(db: Executor, source: StatsSource, rows: SQL, t
       -- Per day, week and month: the messages, from the hours' totals.
       SELECT h.account_id, p.period, p.period_start, sum(h.n)::int AS n, ${SUMMED_TYPE_COUNTS}
       FROM hour_totals h
-      CROSS JOIN LATERAL (VALUES ('day', h.day), ('week', date_trunc('week', h.day)::date), ('month', date_trunc('month', h.day)::date)) AS p(period, period_start)
+      CROSS JOIN LATERAL (VALUES ('day', h.day), ${weekAndMonthOf(sql`h.day`)}) AS p(period, period_start)
       GROUP BY 1, 2, 3
     ), sender_figures AS (
       SELECT account_id, period, period_start, ${sql.join(
